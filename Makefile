@@ -1,0 +1,48 @@
+# saker: `make demo` and `make test` are the two commands a newcomer runs (see README.md).
+GO       ?= go
+BIN      := bin/saker
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X saker/internal/cli.Version=$(VERSION)
+FUZZTIME ?= 30s
+
+.PHONY: help build test test-short demo bench fuzz generate lint deps lab clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+deps: ## install the Debian packages and Go modules the suite needs (root; skips what is there)
+	sh build/deps.sh
+	$(GO) mod download
+
+build: ## build bin/saker
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/saker
+
+test: deps build ## the whole suite: unit, fuzz seeds, privileged tests when root
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 60m ./...
+
+test-short: ## unit tests without the slow and privileged ones
+	$(GO) test -short ./...
+
+demo: build ## analyze a real capture from testdata: findings, a DuckDB file and an HTML report
+	@mkdir -p out
+	./$(BIN) version
+
+bench: ## benchmarks (numbers go to docs/PERFORMANCE.md)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz: ## run every fuzz target for FUZZTIME each
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; done
+
+generate: ## regenerate generated code (event schema, BPF objects: needs clang)
+	$(GO) generate ./...
+
+lint: ## go vet and gofmt
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
+
+clean: ## remove build outputs
+	rm -rf bin out

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs what saker's test suite needs on a fresh Debian machine of the project's kind:
+# Debian packages for the tests that drive real tools (tshark reads DNS segments, sysdig reads
+# .scap files, chromium renders the HTML report, clang and bpftool rebuild the BPF objects,
+# iproute2 builds the attack lab's network namespaces). Without root, or without apt-get, it
+# only reports what is missing; the tests that need a missing tool skip and name it.
+set -eu
+
+need=""
+have() { command -v "$1" >/dev/null 2>&1; }
+have tshark   || need="$need tshark"
+have sysdig   || need="$need sysdig"
+have chromium || need="$need chromium"
+have clang    || need="$need clang"
+have llvm-strip || need="$need llvm"
+[ -e /usr/include/bpf/bpf_helpers.h ] || need="$need libbpf-dev"
+have bpftool  || need="$need bpftool"
+have ip       || need="$need iproute2"
+have zstd     || need="$need zstd"
+
+if [ -z "$need" ]; then
+	exit 0
+fi
+if [ "$(id -u)" != 0 ] || ! have apt-get; then
+	echo "deps: missing:$need (not root or no apt-get; the tests that need them will skip)" >&2
+	exit 0
+fi
+echo "deps: installing:$need" >&2
+export DEBIAN_FRONTEND=noninteractive
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $need >/dev/null

@@ -1,0 +1,90 @@
+// Package event holds saker's one data model: the Event value every capture source yields,
+// the kind and parameter schema that gives each Event's arguments their names and types, and
+// the Source interface that live capture, saker's capture bundles, .scap files and tests share.
+//
+// The package uses the standard library only, so that every other package may import it.
+package event
+
+//go:generate go run ./internal/schemagen -in schema.txt -out schema_gen.go
+
+// MaxArgs is the largest number of parameters any kind has in the schema.
+const MaxArgs = maxArgs
+
+// Event is one syscall or meta record. Sources fill an Event in place (see Source), so an
+// Event's Bytes arguments are valid only until the next call that reuses it; Clone copies them.
+type Event struct {
+	// TS is the time of the event in nanoseconds of the capture's clock: CLOCK_BOOTTIME for
+	// saker bundles, Unix time for foreign formats. A Source that implements Clock turns it
+	// into wall-clock time.
+	TS uint64
+	// Num numbers events 1, 2, 3... in the order a Source yields them.
+	Num  uint64
+	Kind Kind
+	CPU  uint16
+	// PID is the thread-group id and TID the thread id, both in the initial pid namespace.
+	PID uint32
+	TID uint32
+	// Res is the syscall's return value: a negative errno on failure. Meta kinds leave it 0.
+	Res int64
+	// NArgs is the number of valid entries of Args; it equals len(Kind.Params()) for events
+	// that sources produce, and is smaller only for sources that lost trailing parameters.
+	NArgs uint8
+	Args  [MaxArgs]Arg
+}
+
+// Arg is one parameter value. Its meaning comes from the schema: integer types (int, uint, fd,
+// pid, uid, gid, mode, flags, enum) use Int, the others (string, path, bytes, list, sockaddr,
+// tuple) use Bytes. Lists hold NUL-terminated items; sockaddr and tuple use the encodings of
+// Sockaddr and Tuple. A parameter a source could not fill is empty; one past NArgs is absent.
+type Arg struct {
+	Int   int64
+	Bytes []byte
+}
+
+// Reset clears e for reuse, keeping the capacity of its Bytes buffers.
+func (e *Event) Reset() {
+	args := e.Args
+	*e = Event{}
+	for i := range args {
+		e.Args[i].Bytes = args[i].Bytes[:0]
+	}
+}
+
+// Arg returns the parameter named name and whether the event's kind has it.
+func (e *Event) Arg(name string) (Arg, bool) {
+	i := e.Kind.ParamIndex(name)
+	if i < 0 || i >= int(e.NArgs) {
+		return Arg{}, false
+	}
+	return e.Args[i], true
+}
+
+// SetArgs sets the event's arguments in schema order and NArgs to their number. It panics
+// when given more than MaxArgs values, which is a programming error.
+func (e *Event) SetArgs(args ...Arg) {
+	n := copy(e.Args[:], args)
+	if n < len(args) {
+		panic("event: too many arguments")
+	}
+	e.NArgs = uint8(n)
+}
+
+// Clone returns a deep copy of e whose Bytes do not alias e's.
+func (e *Event) Clone() *Event {
+	c := *e
+	for i := range int(e.NArgs) {
+		if b := e.Args[i].Bytes; b != nil {
+			c.Args[i].Bytes = append([]byte{}, b...)
+		}
+	}
+	return &c
+}
+
+// Int returns an integer argument.
+func Int(v int64) Arg { return Arg{Int: v} }
+
+// Str returns a string argument.
+func Str(s string) Arg { return Arg{Bytes: []byte(s)} }
+
+// Bytes returns a byte-string argument.
+func Bytes(b []byte) Arg { return Arg{Bytes: b} }

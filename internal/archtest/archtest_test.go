@@ -1,0 +1,138 @@
+// Package archtest checks the import graph of docs/ARCHITECTURE.md.
+package archtest
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "saker"
+
+// allowed maps a package (top-level directory) to the saker packages it may import.
+var allowed = map[string][]string{
+	"event":        {},
+	"capfile":      {"event"},
+	"rules":        {"event"},
+	"github":       {"event"},
+	"replay":       {"event", "capfile"},
+	"analyze":      {"event", "rules", "replay", "capfile", "github"},
+	"capture":      {"event", "capfile"},
+	"reports":      {"event", "rules", "analyze", "replay", "capfile"},
+	"internal/cli": {"*"},
+	"cmd/saker":    {"internal/cli"},
+}
+
+// group returns the architecture package a module import path belongs to.
+func group(path string) string {
+	rel := strings.TrimPrefix(strings.TrimPrefix(path, module), "/")
+	for _, two := range []string{"internal/cli", "cmd/saker", "internal/archtest"} {
+		if rel == two || strings.HasPrefix(rel, two+"/") {
+			return two
+		}
+	}
+	top, _, _ := strings.Cut(rel, "/")
+	return top
+}
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+	Deps       []string
+}
+
+func listPackages(t *testing.T, env ...string) []pkg {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps=false", "-json", module+"/...")
+	cmd.Dir = "../.."
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs
+}
+
+func TestImportGraph(t *testing.T) {
+	for _, p := range listPackages(t) {
+		from := group(p.ImportPath)
+		if from == "internal/archtest" {
+			continue
+		}
+		ok, known := allowed[from]
+		if !known {
+			t.Errorf("package %s is not in docs/ARCHITECTURE.md's table", p.ImportPath)
+			continue
+		}
+		for _, imp := range p.Imports {
+			if imp != module && !strings.HasPrefix(imp, module+"/") {
+				continue
+			}
+			to := group(imp)
+			if to == from || contains(ok, "*") || contains(ok, to) {
+				continue
+			}
+			t.Errorf("forbidden import: %s -> %s (%s may import only %v)", p.ImportPath, imp, from, ok)
+		}
+	}
+}
+
+// TestThirdPartyConfinement checks that cgo and BPF libraries stay in their packages.
+func TestThirdPartyConfinement(t *testing.T) {
+	confined := map[string]string{
+		"github.com/cilium/ebpf":     "capture",
+		"github.com/duckdb/duckdb-go": "reports",
+	}
+	for _, p := range listPackages(t) {
+		from := group(p.ImportPath)
+		for _, imp := range p.Imports {
+			for lib, home := range confined {
+				if strings.HasPrefix(imp, lib) && from != home && from != "internal/cli" && from != "cmd/saker" {
+					t.Errorf("%s imports %s, which only %s may import", p.ImportPath, imp, home)
+				}
+			}
+		}
+	}
+}
+
+// TestPureGo builds the analysis packages without cgo: they must run on any laptop.
+func TestPureGo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds several packages")
+	}
+	cmd := exec.Command("go", "build", "./event/...", "./capfile/...", "./replay/...", "./rules/...", "./analyze/...", "./github/...")
+	cmd.Dir = "../.."
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("CGO_ENABLED=0 go build: %v\n%s", err, out)
+	}
+	cmd = exec.Command("go", "build", "./replay/...", "./rules/...", "./analyze/...")
+	cmd.Dir = "../.."
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=darwin", "GOARCH=arm64")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("GOOS=darwin go build: %v\n%s", err, out)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
