@@ -41,12 +41,13 @@ type Arg struct {
 	Bytes []byte
 }
 
-// Reset clears e for reuse, keeping the capacity of its Bytes buffers.
+// Reset clears e for reuse, keeping the capacity of its Bytes buffers. Arguments past NArgs
+// are kept empty by Reset and SetArgs, so only the used ones need clearing.
 func (e *Event) Reset() {
-	args := e.Args
-	*e = Event{}
-	for i := range args {
-		e.Args[i].Bytes = args[i].Bytes[:0]
+	n := e.NArgs
+	e.TS, e.Num, e.Kind, e.CPU, e.PID, e.TID, e.Res, e.NArgs = 0, 0, KindUnknown, 0, 0, 0, 0, 0
+	for i := range n {
+		e.Args[i] = Arg{Bytes: e.Args[i].Bytes[:0]}
 	}
 }
 
@@ -65,6 +66,9 @@ func (e *Event) SetArgs(args ...Arg) {
 	n := copy(e.Args[:], args)
 	if n < len(args) {
 		panic("event: too many arguments")
+	}
+	for i := n; i < int(e.NArgs); i++ {
+		e.Args[i] = Arg{Bytes: e.Args[i].Bytes[:0]}
 	}
 	e.NArgs = uint8(n)
 }

@@ -82,6 +82,10 @@ const (
 	KindGroupinfo
 	KindContainerinfo
 	KindDrops
+	KindGithub
+	KindDns
+	KindSend
+	KindRecv
 	numKinds
 )
 
@@ -166,4 +170,8 @@ var kinds = [...]kindInfo{
 	KindGroupinfo:     {name: "groupinfo", category: CategoryMeta, params: []Param{{"gid", TypeGID, ""}, {"name", TypeString, ""}}},
 	KindContainerinfo: {name: "containerinfo", category: CategoryMeta, params: []Param{{"id", TypeString, ""}, {"name", TypeString, ""}, {"image", TypeString, ""}, {"labels", TypeList, ""}, {"privileged", TypeUint, ""}, {"mounts", TypeList, ""}, {"start_ts", TypeUint, ""}, {"runtime", TypeString, ""}}},
 	KindDrops:         {name: "drops", category: CategoryMeta, params: []Param{{"cpu", TypeUint, ""}, {"lost", TypeUint, ""}}},
+	KindGithub:        {name: "github", category: CategoryMeta, params: []Param{{"type", TypeString, ""}, {"action", TypeString, ""}, {"user", TypeString, ""}, {"repo", TypeString, ""}, {"repo_name", TypeString, ""}, {"org", TypeString, ""}, {"owner", TypeString, ""}, {"workflow", TypePath, ""}, {"workflow_name", TypeString, ""}, {"has_miners", TypeString, ""}, {"miners", TypeString, ""}, {"miner_lines", TypeString, ""}, {"commit", TypeString, ""}, {"run_id", TypeUint, ""}, {"run_url", TypeString, ""}}},
+	KindDns:           {name: "dns", category: CategoryMeta, params: []Param{{"id", TypeUint, ""}, {"qname", TypeString, ""}, {"qtype", TypeUint, ""}, {"rcode", TypeUint, ""}, {"response", TypeUint, ""}, {"answers", TypeList, ""}, {"cnames", TypeList, ""}, {"ttl", TypeUint, ""}, {"server", TypeSockaddr, ""}, {"client", TypeSockaddr, ""}, {"truncated", TypeUint, ""}, {"from_sensor", TypeUint, ""}}},
+	KindSend:          {name: "send", category: CategoryNet, params: []Param{{"fd", TypeFD, ""}, {"size", TypeUint, ""}, {"data", TypeBytes, ""}, {"tuple", TypeTuple, ""}}},
+	KindRecv:          {name: "recv", category: CategoryNet, params: []Param{{"fd", TypeFD, ""}, {"size", TypeUint, ""}, {"data", TypeBytes, ""}, {"tuple", TypeTuple, ""}}},
 }

@@ -1,0 +1,184 @@
+package capfile
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// ManifestName is the manifest's file name inside a bundle.
+const ManifestName = "manifest.json"
+
+// maxManifest bounds the manifest's size when reading.
+const maxManifest = 16 << 20
+
+// Capture states of Manifest.Status.
+const (
+	StatusRunning = "running" // the writer has not closed: the capture was killed or is live
+	StatusStopped = "stopped" // the writer closed normally
+	StatusFailed  = "failed"  // the writer closed after an error (disk full, ...)
+)
+
+// Manifest describes a bundle. The writer rewrites it atomically at start, at every rotation
+// and flush interval, and at stop.
+type Manifest struct {
+	FormatVersion int    `json:"format_version"`
+	SakerVersion  string `json:"saker_version"`
+	Status        string `json:"status"`
+	StopReason    string `json:"stop_reason,omitempty"`
+
+	Host    string `json:"host"`
+	Kernel  string `json:"kernel"`
+	BootID  string `json:"boot_id"`
+	Snaplen int    `json:"snaplen,omitempty"`
+
+	Start time.Time `json:"start"`
+	Stop  time.Time `json:"stop,omitzero"`
+	// Anchors pair CLOCK_BOOTTIME with the wall clock, sampled at start, periodically and at stop.
+	Anchors []ClockAnchor `json:"clock_anchors"`
+
+	// Captured says what was and was not recorded, and why not.
+	Captured []Capability `json:"captured"`
+	// Lost counts events the sensor dropped, per CPU.
+	Lost []uint64 `json:"lost_per_cpu,omitempty"`
+	// Counters holds other totals (events, records, bytes, DNS packets...).
+	Counters map[string]uint64 `json:"counters,omitempty"`
+
+	Files []FileEntry `json:"files"`
+}
+
+// ClockAnchor is one simultaneous reading of CLOCK_BOOTTIME and the wall clock.
+type ClockAnchor struct {
+	Boottime uint64    `json:"boottime_ns"`
+	Wall     time.Time `json:"wall"`
+}
+
+// Capability is one thing a capture can record.
+type Capability struct {
+	Name     string `json:"name"`
+	Recorded bool   `json:"recorded"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// FileEntry lists one data file. Size and SHA256 cover the file's first Size bytes as of the
+// manifest's last rewrite; Complete is true once the writer closed the file.
+type FileEntry struct {
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	Size     int64  `json:"size"`
+	SHA256   string `json:"sha256"`
+	Frames   int    `json:"frames"`
+	Records  uint64 `json:"records,omitempty"`
+	FirstTS  uint64 `json:"first_ts,omitempty"`
+	LastTS   uint64 `json:"last_ts,omitempty"`
+	Complete bool   `json:"complete"`
+}
+
+// TotalLost returns the sum of Lost.
+func (m *Manifest) TotalLost() uint64 {
+	var n uint64
+	for _, l := range m.Lost {
+		n += l
+	}
+	return n
+}
+
+// Wall converts a CLOCK_BOOTTIME timestamp to wall-clock time with the anchor closest below
+// it (the first anchor for earlier timestamps). Without anchors it returns the zero time
+// plus ts.
+func (m *Manifest) Wall(ts uint64) time.Time {
+	if len(m.Anchors) == 0 {
+		return time.Unix(0, 0).UTC().Add(time.Duration(ts))
+	}
+	a := m.Anchors[0]
+	i := sort.Search(len(m.Anchors), func(i int) bool { return m.Anchors[i].Boottime > ts })
+	if i > 0 {
+		a = m.Anchors[i-1]
+	}
+	return a.Wall.Add(time.Duration(int64(ts) - int64(a.Boottime))).UTC()
+}
+
+// Boottime converts a wall-clock time to CLOCK_BOOTTIME nanoseconds with the closest anchor.
+func (m *Manifest) Boottime(t time.Time) uint64 {
+	if len(m.Anchors) == 0 {
+		return uint64(max(t.UnixNano(), 0))
+	}
+	a := m.Anchors[0]
+	for _, x := range m.Anchors {
+		if !x.Wall.After(t) {
+			a = x
+		}
+	}
+	return uint64(int64(a.Boottime) + int64(t.Sub(a.Wall)))
+}
+
+// File returns the entry named name.
+func (m *Manifest) File(name string) (FileEntry, bool) {
+	for _, f := range m.Files {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return FileEntry{}, false
+}
+
+// writeManifest writes m atomically (temporary file, fsync, rename).
+func writeManifest(dir string, m *Manifest) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, ManifestName+".tmp")
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(append(b, '\n'))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("manifest: %w", err)
+	}
+	return os.Rename(tmp, filepath.Join(dir, ManifestName))
+}
+
+// ReadManifest reads and checks a bundle's manifest.
+func ReadManifest(dir string) (*Manifest, error) {
+	f, err := os.Open(filepath.Join(dir, ManifestName))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxManifest+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ManifestName, err)
+	}
+	if len(b) > maxManifest {
+		return nil, fmt.Errorf("%s: larger than %d bytes: %w", ManifestName, maxManifest, ErrCorrupt)
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %v: %w", ManifestName, err, ErrCorrupt)
+	}
+	if m.FormatVersion < 1 {
+		return nil, fmt.Errorf("%s: format_version %d: %w", ManifestName, m.FormatVersion, ErrCorrupt)
+	}
+	if m.FormatVersion > FormatVersion {
+		return nil, fmt.Errorf("%s: format_version %d, this saker reads up to %d: %w", ManifestName, m.FormatVersion, FormatVersion, ErrVersion)
+	}
+	for _, fe := range m.Files {
+		if fe.Name != filepath.Base(fe.Name) || fe.Name == "." || fe.Name == ".." || fe.Name == ManifestName {
+			return nil, fmt.Errorf("%s: bad file name %q: %w", ManifestName, fe.Name, ErrCorrupt)
+		}
+	}
+	return &m, nil
+}

@@ -1,0 +1,246 @@
+package capfile
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// Segment layout (see docs/FORMAT.md): a header skippable frame, then pairs of a metadata
+// skippable frame and the zstd frame it describes.
+const (
+	skippableHeader = 0x184D2A5B // magic of the segment header frame
+	skippableMeta   = 0x184D2A5A // magic of a frame's metadata
+	segmentMagic    = "SAKERSEG"
+	metaSize        = 32 // u32 compressed, u32 uncompressed, u32 records, u32 reserved, u64 first ts, u64 last ts
+
+	// maxFrame bounds a frame's compressed and uncompressed sizes; readers treat larger
+	// values as corruption so that no allocation follows an unchecked length.
+	maxFrame = 32 << 20
+)
+
+// frameMeta describes one data frame.
+type frameMeta struct {
+	compressed, uncompressed, records uint32
+	firstTS, lastTS                   uint64
+}
+
+func (m frameMeta) append(b []byte) []byte {
+	b = binary.LittleEndian.AppendUint32(b, skippableMeta)
+	b = binary.LittleEndian.AppendUint32(b, metaSize)
+	b = binary.LittleEndian.AppendUint32(b, m.compressed)
+	b = binary.LittleEndian.AppendUint32(b, m.uncompressed)
+	b = binary.LittleEndian.AppendUint32(b, m.records)
+	b = binary.LittleEndian.AppendUint32(b, 0)
+	b = binary.LittleEndian.AppendUint64(b, m.firstTS)
+	return binary.LittleEndian.AppendUint64(b, m.lastTS)
+}
+
+func appendSegmentHeader(b []byte, kind string, seq int) []byte {
+	b = binary.LittleEndian.AppendUint32(b, skippableHeader)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(segmentMagic)+2+4+2+len(kind)))
+	b = append(b, segmentMagic...)
+	b = binary.LittleEndian.AppendUint16(b, FormatVersion)
+	b = binary.LittleEndian.AppendUint32(b, uint32(seq))
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(kind)))
+	return append(b, kind...)
+}
+
+// segmentFile writes one segment file, hashing what it writes.
+type segmentFile struct {
+	name    string
+	f       *os.File
+	sha     hash.Hash
+	size    int64
+	frames  int
+	recs    uint64
+	first   uint64
+	last    uint64
+	enc     *zstd.Encoder
+	scratch []byte
+}
+
+func createSegment(path, name, kind string, seq int, enc *zstd.Encoder) (*segmentFile, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	s := &segmentFile{name: name, f: f, sha: sha256.New(), enc: enc}
+	if err := s.write(appendSegmentHeader(nil, kind, seq)); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *segmentFile) write(b []byte) error {
+	n, err := s.f.Write(b)
+	s.sha.Write(b[:n])
+	s.size += int64(n)
+	return err
+}
+
+// writeFrame compresses data as one frame and writes it with its metadata.
+func (s *segmentFile) writeFrame(data []byte, records uint32, first, last uint64) error {
+	s.scratch = s.enc.EncodeAll(data, s.scratch[:0])
+	meta := frameMeta{compressed: uint32(len(s.scratch)), uncompressed: uint32(len(data)),
+		records: records, firstTS: first, lastTS: last}
+	var hdr [8 + metaSize]byte
+	if err := s.write(meta.append(hdr[:0])); err != nil {
+		return err
+	}
+	if err := s.write(s.scratch); err != nil {
+		return err
+	}
+	if s.frames == 0 || first < s.first {
+		s.first = first
+	}
+	s.last = max(s.last, last)
+	s.frames++
+	s.recs += uint64(records)
+	return nil
+}
+
+func (s *segmentFile) entry(kind string, complete bool) FileEntry {
+	return FileEntry{Name: s.name, Kind: kind, Size: s.size, SHA256: fmt.Sprintf("%x", s.sha.Sum(nil)),
+		Frames: s.frames, Records: s.recs, FirstTS: s.first, LastTS: s.last, Complete: complete}
+}
+
+func (s *segmentFile) close() error {
+	err := s.f.Sync()
+	if cerr := s.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// segmentReader reads the frames of one segment file, checking every length it meets.
+type segmentReader struct {
+	name   string
+	r      *bufio.Reader
+	off    int64
+	dec    *zstd.Decoder
+	comp   []byte
+	buf    []byte
+	frames int
+}
+
+func newSegmentReader(name string, r io.Reader, dec *zstd.Decoder) (*segmentReader, string, error) {
+	s := &segmentReader{name: name, r: bufio.NewReaderSize(r, 1<<16), dec: dec}
+	var hdr [8]byte
+	if err := s.readFull(hdr[:]); err != nil {
+		return nil, "", s.errorf(0, err, "segment header")
+	}
+	if binary.LittleEndian.Uint32(hdr[:]) != skippableHeader {
+		return nil, "", s.errorf(0, ErrCorrupt, "not a saker segment")
+	}
+	n := binary.LittleEndian.Uint32(hdr[4:])
+	if n < uint32(len(segmentMagic))+8 || n > 4096 {
+		return nil, "", s.errorf(0, ErrCorrupt, "segment header length %d", n)
+	}
+	body := make([]byte, n)
+	if err := s.readFull(body); err != nil {
+		return nil, "", s.errorf(8, err, "segment header")
+	}
+	if string(body[:len(segmentMagic)]) != segmentMagic {
+		return nil, "", s.errorf(8, ErrCorrupt, "bad segment magic")
+	}
+	if v := binary.LittleEndian.Uint16(body[len(segmentMagic):]); v > FormatVersion {
+		return nil, "", s.errorf(8, ErrVersion, "segment format %d, this saker reads up to %d", v, FormatVersion)
+	}
+	kl := int(binary.LittleEndian.Uint16(body[len(segmentMagic)+6:]))
+	if len(segmentMagic)+8+kl > len(body) {
+		return nil, "", s.errorf(8, ErrCorrupt, "segment kind length %d", kl)
+	}
+	kind := string(body[len(segmentMagic)+8 : len(segmentMagic)+8+kl])
+	return s, kind, nil
+}
+
+func (s *segmentReader) readFull(b []byte) error {
+	n, err := io.ReadFull(s.r, b)
+	s.off += int64(n)
+	if errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {
+		return ErrTruncated
+	}
+	return err
+}
+
+func (s *segmentReader) errorf(off int64, err error, format string, args ...any) error {
+	return fmt.Errorf("%s: offset %d: %s: %w", s.name, off, fmt.Sprintf(format, args...), err)
+}
+
+// next returns the decompressed content of the next frame and its metadata. It returns
+// io.EOF at a clean end, and an error wrapping ErrTruncated when the file ends inside a frame.
+func (s *segmentReader) next() ([]byte, frameMeta, error) {
+	start := s.off
+	var hdr [8 + metaSize]byte
+	n, err := io.ReadFull(s.r, hdr[:])
+	s.off += int64(n)
+	if err == io.EOF {
+		return nil, frameMeta{}, io.EOF
+	}
+	if err != nil {
+		return nil, frameMeta{}, s.errorf(start, ErrTruncated, "frame %d metadata", s.frames)
+	}
+	if binary.LittleEndian.Uint32(hdr[:]) != skippableMeta || binary.LittleEndian.Uint32(hdr[4:]) != metaSize {
+		return nil, frameMeta{}, s.errorf(start, ErrCorrupt, "frame %d: bad metadata frame", s.frames)
+	}
+	m := frameMeta{
+		compressed:   binary.LittleEndian.Uint32(hdr[8:]),
+		uncompressed: binary.LittleEndian.Uint32(hdr[12:]),
+		records:      binary.LittleEndian.Uint32(hdr[16:]),
+		firstTS:      binary.LittleEndian.Uint64(hdr[24:]),
+		lastTS:       binary.LittleEndian.Uint64(hdr[32:]),
+	}
+	if m.compressed == 0 || m.compressed > maxFrame || m.uncompressed > maxFrame {
+		return nil, frameMeta{}, s.errorf(start, ErrCorrupt, "frame %d: sizes %d/%d out of range", s.frames, m.compressed, m.uncompressed)
+	}
+	if cap(s.comp) < int(m.compressed) {
+		s.comp = make([]byte, m.compressed)
+	}
+	s.comp = s.comp[:m.compressed]
+	if err := s.readFull(s.comp); err != nil {
+		if errors.Is(err, ErrTruncated) {
+			return nil, frameMeta{}, s.errorf(start, ErrTruncated, "frame %d: %d compressed bytes", s.frames, m.compressed)
+		}
+		return nil, frameMeta{}, s.errorf(start, err, "frame %d", s.frames)
+	}
+	if cap(s.buf) < int(m.uncompressed) {
+		s.buf = make([]byte, 0, m.uncompressed)
+	}
+	out, err := s.dec.DecodeAll(s.comp, s.buf[:0])
+	if err != nil {
+		return nil, frameMeta{}, s.errorf(start, ErrCorrupt, "frame %d: zstd: %v", s.frames, err)
+	}
+	if len(out) != int(m.uncompressed) {
+		return nil, frameMeta{}, s.errorf(start, ErrCorrupt, "frame %d: %d bytes, metadata says %d", s.frames, len(out), m.uncompressed)
+	}
+	s.buf = out
+	s.frames++
+	return out, m, nil
+}
+
+func newDecoder() *zstd.Decoder {
+	d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxFrame),
+		zstd.WithDecoderMaxWindow(maxFrame))
+	if err != nil {
+		panic(err) // only invalid options fail
+	}
+	return d
+}
+
+func newEncoder() *zstd.Encoder {
+	e, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault),
+		zstd.WithEncoderCRC(true), zstd.WithZeroFrames(true))
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
