@@ -1,14 +1,75 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"saker/github"
+)
+
+type scanWorkflowsOptions struct {
+	path string
+}
 
 func newScanWorkflowsCmd(s *streams) *cobra.Command {
+	o := &scanWorkflowsOptions{}
 	return &cobra.Command{
 		Use:   "scan-workflows PATH",
 		Short: "Scan GitHub Actions workflows for miners (exit 3 when one is found)",
+		Long: `scan-workflows reads GitHub Actions workflow files line by line (steps, run scripts,
+container images, action references, and base64 blobs they decode) for cryptominer
+indicators: miner programs and images, stratum pool URLs, mining pools, mining algorithm
+flags, Monero wallets. PATH is a repository (its .github/workflows), a workflows directory
+or one workflow file. Each finding prints as FILE:LINE: KIND: TEXT; the exit code is 3
+when a miner is found, 0 when none is, 1 when PATH cannot be read.`,
 		Example: `  saker scan-workflows .
   saker scan-workflows .github/workflows/ci.yml`,
 		Args: usageArgs(cobra.ExactArgs(1)),
-		RunE: func(*cobra.Command, []string) error { _ = s; return errNotYet("scan-workflows", 10) },
+		RunE: func(_ *cobra.Command, args []string) error {
+			o.path = args[0]
+			return runScanWorkflows(s, o)
+		},
 	}
+}
+
+// runScanWorkflows prints each miner indicator found and returns an exitError with
+// ExitFindings when there is one.
+func runScanWorkflows(s *streams, o *scanWorkflowsOptions) error {
+	files, err := github.ScanPath(o.path)
+	if errors.Is(err, github.ErrNoWorkflows) {
+		fmt.Fprintf(s.out, "no miners: %v\n", err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("scan-workflows: %w", err)
+	}
+	found := 0
+	for _, f := range files {
+		for _, m := range f.Matches {
+			enc := ""
+			if m.Encoded {
+				enc = " (base64-decoded)"
+			}
+			fmt.Fprintf(s.out, "%s:%d: %s: %s%s\n", f.File, m.Line, m.Kind, m.Text, enc)
+			found++
+		}
+	}
+	if found > 0 {
+		fmt.Fprintf(s.err, "saker: %d miner indicator(s) in %d workflow file(s)\n", found, countWith(files))
+		return &exitError{code: ExitFindings}
+	}
+	fmt.Fprintf(s.out, "no miners in %d workflow file(s)\n", len(files))
+	return nil
+}
+
+func countWith(files []github.FileMatches) int {
+	n := 0
+	for _, f := range files {
+		if len(f.Matches) > 0 {
+			n++
+		}
+	}
+	return n
 }
