@@ -94,7 +94,7 @@ func TestImportGraph(t *testing.T) {
 // TestThirdPartyConfinement checks that cgo and BPF libraries stay in their packages.
 func TestThirdPartyConfinement(t *testing.T) {
 	confined := map[string]string{
-		"github.com/cilium/ebpf":     "capture",
+		"github.com/cilium/ebpf":      "capture",
 		"github.com/duckdb/duckdb-go": "reports",
 	}
 	for _, p := range listPackages(t) {
