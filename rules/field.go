@@ -12,15 +12,15 @@ type FieldType uint8
 
 // Field types.
 const (
-	FieldString FieldType = iota + 1 // text, compared byte-wise; Extractor.Str
-	FieldBytes                       // raw buffer (evt.buffer); Extractor.Str
-	FieldInt                         // signed integer; Extractor.Int
-	FieldUint                        // unsigned integer (ports, uids, inode numbers); Extractor.Int
-	FieldBool                        // true/false; Extractor.Int (0 or 1)
-	FieldIP                          // one IP address; Extractor.IP. A CIDR on the right matches contained IPs
-	FieldTime                        // nanoseconds since the Unix epoch; Extractor.Int
-	FieldDuration                    // nanoseconds; Extractor.Int
-	FieldStrings                     // several strings (proc.aname, fd.sip.name); Extractor.List
+	FieldString   FieldType = iota + 1 // text, compared byte-wise; Extractor.Str
+	FieldBytes                         // raw buffer (evt.buffer); Extractor.Str
+	FieldInt                           // signed integer; Extractor.Int
+	FieldUint                          // unsigned integer (ports, uids, inode numbers); Extractor.Int
+	FieldBool                          // true/false; Extractor.Int (0 or 1)
+	FieldIP                            // one IP address; Extractor.IP. A CIDR on the right matches contained IPs
+	FieldTime                          // nanoseconds since the Unix epoch; Extractor.Int
+	FieldDuration                      // nanoseconds; Extractor.Int
+	FieldStrings                       // several strings (proc.aname, fd.sip.name); Extractor.List
 )
 
 // Extractor reads one field from the event the analyzer is processing. Exactly the function

@@ -1,6 +1,26 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"saker/analyze"
+	"saker/event"
+	"saker/github"
+	"saker/replay"
+	"saker/rules"
+)
 
 type analyzeOptions struct {
 	captures       []string
@@ -11,8 +31,10 @@ type analyzeOptions struct {
 	report         string
 	dns            []string
 	github         string
+	repoDir        string
 	failOn         string
 	noVerify       bool
+	progress       bool
 }
 
 func newAnalyzeCmd(s *streams) *cobra.Command {
@@ -22,15 +44,21 @@ func newAnalyzeCmd(s *streams) *cobra.Command {
 		Short: "Replay captures through the rules and report findings",
 		Long: `analyze replays saker capture bundles (or Falco/sysdig .scap files) through process and
 file-descriptor state and the rules: saker's embedded cryptomining rules plus any Falco rules
-files given with -r. Findings print as Falco alert lines (or JSON with --json); --db writes
-a DuckDB database and --report a self-contained HTML report.`,
+files given with -r. Server addresses are named from the DNS answers in the capture (and in
+--dns files), as they were when each connection was made; saker sends no DNS query.
+Findings print as Falco alert lines on stdout (JSON with --json), a summary on stderr;
+--db writes a DuckDB database and --report a self-contained HTML report.`,
 		Example: `  saker analyze /var/tmp/cap1
-  saker analyze cap1 -r falco_rules.yaml --json --fail-on warning
-  saker analyze cap1 --db cap1.duckdb --report cap1.html`,
-		Args: usageArgs(cobra.MinimumNArgs(1)),
-		RunE: func(_ *cobra.Command, args []string) error {
+  saker analyze capture.scap -r falco_rules.yaml --json --fail-on warning
+  saker analyze cap1 --dns resolver.pcap --db cap1.duckdb --report cap1.html
+  saker analyze --github deliveries/ --repo-dir ./clone`,
+		Args: usageArgs(cobra.ArbitraryArgs),
+		RunE: func(c *cobra.Command, args []string) error {
 			o.captures = args
-			return runAnalyze(s, o)
+			if len(args) == 0 && o.github == "" {
+				return usageErrorf("analyze: give a capture, or --github PATH")
+			}
+			return runAnalyze(c.Context(), s, o)
 		},
 	}
 	f := c.Flags()
@@ -41,9 +69,326 @@ a DuckDB database and --report a self-contained HTML report.`,
 	f.StringVar(&o.report, "report", "", "write an HTML report to this file")
 	f.StringArrayVar(&o.dns, "dns", nil, "add DNS answers from this pcap or pcapng file (repeatable)")
 	f.StringVar(&o.github, "github", "", "read GitHub webhook deliveries from this file or directory")
-	f.StringVar(&o.failOn, "fail-on", "", "exit 3 when a finding has this priority or a higher one")
+	f.StringVar(&o.repoDir, "repo-dir", "", "local clone to read workflow files from at each run's commit (with --github)")
+	f.StringVar(&o.failOn, "fail-on", "", "exit 3 when a finding has this priority or a higher one (e.g. warning)")
 	f.BoolVar(&o.noVerify, "no-verify", false, "read files whose SHA-256 does not match the manifest (outputs say so)")
+	f.BoolVar(&o.progress, "progress", true, "show a progress bar when stderr is a terminal")
 	return c
 }
 
-func runAnalyze(_ *streams, _ *analyzeOptions) error { return errNotYet("analyze", 6) }
+// summaryRow counts one rule's findings.
+type summaryRow struct {
+	rule        string
+	priority    rules.Priority
+	count       int
+	first, last time.Time
+}
+
+func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	if o.db != "" || o.report != "" {
+		if err := reportsAvailable(); err != nil {
+			return err
+		}
+	}
+	threshold := rules.Priority(-1)
+	if o.failOn != "" {
+		p, err := rules.ParsePriority(o.failOn)
+		if err != nil {
+			return usageErrorf("--fail-on: %v", err)
+		}
+		threshold = p
+	}
+	rs, warns, err := analyze.LoadRules(o.noDefaultRules, o.rules...)
+	for _, w := range warns {
+		fmt.Fprintf(s.err, "saker: warning: %s\n", w)
+	}
+	if err != nil {
+		return err
+	}
+	extraDNS, err := readDNSFiles(o.dns)
+	if err != nil {
+		return err
+	}
+	summary := map[string]*summaryRow{}
+	failed := false
+	out := newFindingWriter(s.out, o.json)
+	emit := func(f *analyze.Finding) error {
+		row := summary[f.Rule]
+		if row == nil {
+			row = &summaryRow{rule: f.Rule, priority: f.Priority, first: f.Time}
+			summary[f.Rule] = row
+		}
+		row.count++
+		row.last = f.Time
+		if threshold >= 0 && f.Priority <= threshold {
+			failed = true
+		}
+		return out.write(f)
+	}
+	inputs := o.captures
+	if o.github != "" {
+		inputs = append(inputs, "github:"+o.github)
+	}
+	for _, in := range inputs {
+		if err := analyzeOne(ctx, s, o, in, rs, extraDNS, emit); err != nil {
+			return err
+		}
+	}
+	printSummary(s.err, summary)
+	if failed {
+		return &exitError{code: ExitFindings}
+	}
+	return nil
+}
+
+// analyzeOne replays one input: a bundle directory, a .scap file, or "github:PATH".
+func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, rs *rules.RuleSet,
+	extraDNS []replay.DNSMessage, emit func(*analyze.Finding) error) error {
+	opened, err := openInput(in, o)
+	if err != nil {
+		return err
+	}
+	defer opened.close()
+	for _, w := range opened.warnings {
+		fmt.Fprintf(s.err, "saker: warning: %s: %s\n", in, w)
+	}
+	idx := analyze.NewDNSIndex(analyze.DNSIndexOptions{})
+	for i := range opened.dns {
+		idx.Add(&opened.dns[i])
+	}
+	for i := range extraDNS {
+		idx.Add(&extraDNS[i])
+	}
+	src := opened.src
+	if p := newProgress(s.err, o.progress, opened.total); p != nil {
+		src = p.wrap(src)
+		defer p.finish()
+	}
+	res, err := analyze.Run(ctx, src, analyze.Options{Rules: rs, Names: idx, Hostname: opened.host, Finding: emit})
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(s.err, "saker: warning: %s\n", w)
+	}
+	for _, w := range opened.after() {
+		fmt.Fprintf(s.err, "saker: warning: %s: %s\n", in, w)
+	}
+	fmt.Fprintf(s.err, "saker: %s: %d events", in, res.Events)
+	if !res.First.IsZero() {
+		fmt.Fprintf(s.err, " from %s to %s", res.First.Format(time.RFC3339), res.Last.Format(time.RFC3339))
+	}
+	fmt.Fprintln(s.err)
+	return nil
+}
+
+// input is an opened capture of any format.
+type input struct {
+	src      event.Source
+	host     string
+	total    uint64 // records expected, 0 when unknown
+	dns      []replay.DNSMessage
+	warnings []string
+	after    func() []string // warnings known only after reading (truncation, decode errors)
+	close    func()
+}
+
+func openInput(in string, o *analyzeOptions) (*input, error) {
+	if path, ok := strings.CutPrefix(in, "github:"); ok {
+		src, err := github.Open(path, github.Options{RepoDir: o.repoDir})
+		if err != nil && src == nil {
+			return nil, err
+		}
+		it := &input{src: src, host: "github", after: func() []string { return nil }, close: func() {}}
+		if err != nil {
+			it.warnings = append(it.warnings, err.Error())
+		}
+		return it, nil
+	}
+	st, err := os.Stat(in)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return openBundleInput(in, o)
+	}
+	src, err := replay.OpenScap(in)
+	if err != nil {
+		return nil, err
+	}
+	return &input{src: src, host: src.Machine().Hostname, close: func() { src.Close() },
+		after: func() []string {
+			var w []string
+			var skipped uint64
+			for _, n := range src.Stats().SkippedByType {
+				skipped += n
+			}
+			if skipped > 0 {
+				w = append(w, fmt.Sprintf("%d events of types saker does not map were skipped", skipped))
+			}
+			return w
+		}}, nil
+}
+
+func openBundleInput(dir string, o *analyzeOptions) (*input, error) {
+	src, err := replay.OpenBundle(dir, replay.BundleOptions{NoVerify: o.noVerify})
+	if err != nil {
+		return nil, err
+	}
+	m := src.Bundle.Manifest
+	it := &input{src: src, host: m.Host, total: m.Counters["records"], close: func() { src.Close() }}
+	if !src.Bundle.Verified {
+		it.warnings = append(it.warnings, "integrity NOT verified: results rest on unverified files")
+	}
+	if lost := m.TotalLost(); lost > 0 {
+		it.warnings = append(it.warnings, fmt.Sprintf("the sensor lost %d events: findings may be missing", lost))
+	}
+	for _, c := range m.Captured {
+		if !c.Recorded {
+			it.warnings = append(it.warnings, fmt.Sprintf("%s not captured: %s", c.Name, c.Reason))
+		}
+	}
+	for _, fe := range src.Bundle.Files() {
+		if fe.Kind != "dns" {
+			continue
+		}
+		msgs, err := readBundleDNS(src, fe.Name)
+		if err != nil {
+			it.warnings = append(it.warnings, fmt.Sprintf("%s: %v", fe.Name, err))
+		}
+		it.dns = append(it.dns, msgs...)
+	}
+	it.after = func() []string {
+		var w []string
+		for _, p := range src.Bundle.Problems() {
+			w = append(w, p.String())
+		}
+		st := src.Stats()
+		if st.DecodeErrors > 0 {
+			w = append(w, fmt.Sprintf("%d records did not decode (first: %v)", st.DecodeErrors, st.FirstError))
+		}
+		if st.Unknown > 0 {
+			w = append(w, fmt.Sprintf("%d records of unknown types or layouts skipped", st.Unknown))
+		}
+		return w
+	}
+	return it, nil
+}
+
+func readBundleDNS(src *replay.BundleSource, name string) ([]replay.DNSMessage, error) {
+	rc, err := src.Bundle.OpenData(name)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	r, err := replay.NewDNSReader(rc)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	var msgs []replay.DNSMessage
+	var m replay.DNSMessage
+	for {
+		err := r.Next(&m)
+		if err == io.EOF {
+			return msgs, nil
+		}
+		if err != nil {
+			return msgs, err
+		}
+		msgs = append(msgs, m.Clone())
+	}
+}
+
+func readDNSFiles(paths []string) ([]replay.DNSMessage, error) {
+	var all []replay.DNSMessage
+	for _, p := range paths {
+		msgs, _, err := replay.ReadDNSFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("--dns %s: %w", p, err)
+		}
+		all = append(all, msgs...)
+	}
+	return all, nil
+}
+
+// findingWriter prints findings as Falco text alert lines or JSON objects.
+type findingWriter struct {
+	w    io.Writer
+	json bool
+	tty  bool
+}
+
+func newFindingWriter(w io.Writer, asJSON bool) *findingWriter {
+	return &findingWriter{w: w, json: asJSON, tty: isTerminal(w)}
+}
+
+func (fw *findingWriter) write(f *analyze.Finding) error {
+	if fw.json {
+		b, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		_, err = fw.w.Write(append(b, '\n'))
+		return err
+	}
+	_, err := io.WriteString(fw.w, safeText(f.Text())+"\n")
+	return err
+}
+
+// safeText escapes control characters and invalid UTF-8 so that captured command lines and
+// payloads can neither move the cursor nor recolour a responder's terminal, nor break lines.
+func safeText(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < 0x20 || c == 0x7f {
+			fmt.Fprintf(&b, "\\x%02x", c)
+			i++
+			continue
+		}
+		r, n := decodeRune(s[i:])
+		if r == -1 {
+			fmt.Fprintf(&b, "\\x%02x", c)
+			i++
+			continue
+		}
+		b.WriteString(s[i : i+n])
+		i += n
+	}
+	return b.String()
+}
+
+func printSummary(w io.Writer, summary map[string]*summaryRow) {
+	if len(summary) == 0 {
+		fmt.Fprintln(w, "saker: no findings")
+		return
+	}
+	rows := make([]*summaryRow, 0, len(summary))
+	for _, r := range summary {
+		rows = append(rows, r)
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].priority != rows[j].priority {
+			return rows[i].priority < rows[j].priority
+		}
+		return rows[i].rule < rows[j].rule
+	})
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RULE\tPRIORITY\tCOUNT\tFIRST\tLAST")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", safeText(r.rule), r.priority, r.count,
+			r.first.Format(time.RFC3339), r.last.Format(time.RFC3339))
+	}
+	tw.Flush()
+}
+
+// reportsAvailable is replaced when the DuckDB store and HTML report land.
+var reportsAvailable = func() error {
+	return errors.New("--db and --report need the DuckDB store (issue 7) and the HTML report (issue 8), not built yet")
+}

@@ -1,6 +1,19 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"saker/capture"
+)
 
 type captureOptions struct {
 	out      string
@@ -34,4 +47,50 @@ zstd-compressed segments listed with their SHA-256 in manifest.json. Stop it wit
 	return c
 }
 
-func runCapture(_ *streams, _ *captureOptions) error { return errNotYet("capture", 4) }
+func runCapture(s *streams, o *captureOptions) error {
+	opts := capture.Options{Dir: o.out, Snaplen: o.snaplen, NoDNS: o.noDNS, Status: s.err}
+	if o.duration != "" {
+		d, err := time.ParseDuration(o.duration)
+		if err != nil || d <= 0 {
+			return usageErrorf("--duration %q: want a positive duration such as 30s or 10m", o.duration)
+		}
+		opts.Duration = d
+	}
+	if o.maxSize != "" {
+		n, err := parseSize(o.maxSize)
+		if err != nil {
+			return usageErrorf("--max-size %q: %v", o.maxSize, err)
+		}
+		opts.MaxBytes = n
+	}
+	if o.snaplen < 0 || o.snaplen > capture.MaxSnaplen {
+		return usageErrorf("--snaplen %d: want 0 to %d", o.snaplen, capture.MaxSnaplen)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return capture.Run(ctx, opts)
+}
+
+// parseSize parses a byte count such as 1GB, 500MB, 2GiB or 1048576; 0 means no limit.
+func parseSize(v string) (int64, error) {
+	u := strings.ToUpper(strings.TrimSpace(v))
+	mult := int64(1)
+	for _, s := range []struct {
+		suffix string
+		mult   int64
+	}{
+		{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"TIB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"K", 1 << 10}, {"M", 1 << 20},
+		{"G", 1 << 30}, {"T", 1 << 40}, {"B", 1},
+	} {
+		if rest, ok := strings.CutSuffix(u, s.suffix); ok {
+			u, mult = strings.TrimSpace(rest), s.mult
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(u, 64)
+	if err != nil || n < 0 {
+		return 0, errors.New("want a size such as 500MB or 2GiB")
+	}
+	return int64(n * float64(mult)), nil
+}

@@ -1,6 +1,13 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"saker/reports"
+)
 
 type exportOptions struct {
 	db      string
@@ -10,8 +17,12 @@ type exportOptions struct {
 func newExportCmd(s *streams) *cobra.Command {
 	o := &exportOptions{}
 	c := &cobra.Command{
-		Use:     "export DB --parquet DIR",
-		Short:   "Export an analysis database as Parquet partitioned by host and day",
+		Use:   "export DB --parquet DIR",
+		Short: "Export an analysis database as Parquet partitioned by host and day",
+		Long: `Export every table of an analysis database as Parquet under DIR/TABLE/host=H/day=D/.
+Files are added next to those already there, so a fleet's databases export into one
+directory and read back together:
+  SELECT * FROM read_parquet('DIR/findings/**/*.parquet', hive_partitioning = true)`,
 		Example: `  saker export cap1.duckdb --parquet fleet/`,
 		Args:    usageArgs(cobra.ExactArgs(1)),
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -24,4 +35,14 @@ func newExportCmd(s *streams) *cobra.Command {
 	return c
 }
 
-func runExport(_ *streams, _ *exportOptions) error { return errNotYet("export", 7) }
+// runExport writes o.db's tables as Parquet under o.parquet.
+func runExport(s *streams, o *exportOptions) error {
+	if o.parquet == "" {
+		return usageErrorf("export: --parquet DIR is required")
+	}
+	if err := reports.ExportParquet(context.Background(), o.db, o.parquet); err != nil {
+		return err
+	}
+	fmt.Fprintf(s.err, "exported %s to %s\n", o.db, o.parquet)
+	return nil
+}

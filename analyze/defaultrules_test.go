@@ -1,0 +1,268 @@
+package analyze
+
+import (
+	"context"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"saker/event"
+	"saker/replay"
+)
+
+// preamble is the start snapshot every rule case runs after: users, a container, host
+// processes and a PHP worker inside the container.
+func preamble() []event.Event {
+	ci := ev(0, event.KindContainerinfo, 0, 0, 0, A{
+		"id": event.Str(minerCID), "name": event.Str("shop-web"), "image": event.Str("docker.io/library/php:8.2-fpm"),
+		"labels": list("io.kubernetes.pod.name=shop-web-6c9d", "io.kubernetes.pod.namespace=shop"), "start_ts": event.Int(int64(tsBase - 60e9)),
+	})
+	return []event.Event{
+		ev(0, event.KindUserinfo, 0, 0, 0, A{"uid": event.Int(0), "gid": event.Int(0), "name": event.Str("root"), "home": event.Str("/root")}),
+		ev(0, event.KindUserinfo, 0, 0, 0, A{"uid": event.Int(33), "gid": event.Int(33), "name": event.Str("www-data"), "home": event.Str("/var/www")}),
+		ci,
+		procinfo(1, 0, "systemd", "/usr/lib/systemd/systemd", []string{"--system"}, "/", 0, "0::/init.scope"),
+		procinfo(800, 1, "sshd", "/usr/sbin/sshd", []string{"-D"}, "/", 0, "0::/system.slice/ssh.service"),
+		procinfo(900, 800, "bash", "/usr/bin/bash", nil, "/root", 0, "0::/user.slice/user-0.slice"),
+		procinfo(1000, 1, "containerd-shim", "/usr/bin/containerd-shim-runc-v2", nil, "/", 0, "0::/system.slice/containerd.service"),
+		procinfo(1001, 1000, "php-fpm", "/usr/local/sbin/php-fpm", nil, "/var/www/html", 33, dockerCgroup),
+	}
+}
+
+// poolDNS are DNS answers seen at the start of the capture.
+func poolDNS() []replay.DNSMessage {
+	a := func(name, ip string) replay.DNSMessage {
+		return replay.DNSMessage{
+			TS: int64(tsBase), ID: 7, Response: true, QName: name, QType: replay.DNSTypeA, Proto: event.ProtoUDP,
+			Answers: []replay.DNSRecord{{Name: name, Type: replay.DNSTypeA, TTL: 300, IP: netip.MustParseAddr(ip)}},
+			Client:  netip.MustParseAddrPort("10.0.0.5:41000"), Server: netip.MustParseAddrPort("10.0.0.2:53"),
+		}
+	}
+	return []replay.DNSMessage{
+		a("pool.supportxmr.com", "198.51.100.7"),
+		a("xmr.crypto-pool.fr", "198.51.100.8"),
+		a("updates.example.com", "203.0.113.20"),
+		a("internal-pool.supportxmr.com", "10.1.2.3"),
+	}
+}
+
+func connectTo(ts uint64, pid uint32, fd int64, local, remote string) []event.Event {
+	return []event.Event{
+		ev(ts, event.KindSocket, pid, pid, fd, A{"domain": event.Int(event.AFInet), "type": event.Int(1)}),
+		ev(ts+1, event.KindConnect, pid, pid, 0, A{"fd": event.Int(fd), "addr": sockaddr(remote), "tuple": tuple(event.ProtoTCP, local, remote)}),
+	}
+}
+
+func send(ts uint64, pid uint32, fd int64, data string) event.Event {
+	return ev(ts, event.KindSendto, pid, pid, int64(len(data)), A{"fd": event.Int(fd), "size": event.Int(int64(len(data))), "data": event.Str(data)})
+}
+
+func cat(parts ...[]event.Event) []event.Event { return slices.Concat(parts...) }
+
+func one(e ...event.Event) []event.Event { return e }
+
+// runCase replays the preamble and evs through the default rules (plus extra rules files)
+// with the pool DNS answers and returns the findings.
+func runCase(t *testing.T, extra string, evs []event.Event) []*Finding {
+	t.Helper()
+	var paths []string
+	if extra != "" {
+		p := filepath.Join(t.TempDir(), "extra.yaml")
+		if err := os.WriteFile(p, []byte(extra), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	rs, _, err := LoadRules(false, paths...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := NewDNSIndex(DNSIndexOptions{})
+	for _, m := range poolDNS() {
+		idx.Add(&m)
+	}
+	all := append(preamble(), evs...)
+	res, err := Run(context.Background(), event.NewSliceSource(all...), Options{Rules: rs, Names: idx, Hostname: "victim-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Findings
+}
+
+func ruleNames(fs []*Finding) []string {
+	var n []string
+	for _, f := range fs {
+		n = append(n, f.Rule)
+	}
+	return n
+}
+
+const c2Extra = `
+- list: saker_c2_domains
+  items: [updates.example.com]
+  override: {items: append}
+`
+
+func TestDefaultRules(t *testing.T) {
+	const (
+		pool  = "Outbound Connection to Mining Pool"
+		uri   = "Stratum URI in Command Line"
+		suid  = "Setuid or Setgid Bit Set"
+		dCrt  = "Container Drift Executable Created"
+		dChm  = "Container Drift Chmod Executable"
+		dUp   = "Container Drift Upper Layer Executed"
+		bin   = "Known Miner Binary Executed"
+		pay   = "Mining Protocol in Socket Payload"
+		dnsR  = "DNS Lookup of Mining Pool Domain"
+		msr   = "Msr Kernel Module Loaded"
+		huge  = "Huge Pages Raised"
+		flags = "Miner Command-Line Flags"
+		memfd = "Fileless Execution from Memfd"
+		tmp   = "Execution from Temporary Directory"
+		ssh   = "Outbound SSH from Unexpected Process"
+		c2    = "Connection to Listed C2 Domain"
+	)
+	shell := func(ts uint64, child uint32, path string, argv ...string) []event.Event {
+		return one(fork(ts, 900, child), execve(ts+1, child, path, argv, 0, "0::/user.slice/user-0.slice"))
+	}
+	inCtr := func(ts uint64, child uint32, path string, fl int64, argv ...string) []event.Event {
+		return one(fork(ts, 1001, child), execve(ts+1, child, path, argv, fl, dockerCgroup))
+	}
+	cases := []struct {
+		name  string
+		rule  string
+		fire  bool
+		extra string
+		evs   []event.Event
+	}{
+		{"pool stratum port", pool, true, "", connectTo(10, 900, 5, "10.0.0.5:40000", "198.51.100.7:3333")},
+		{"pool https", pool, true, "", connectTo(10, 900, 5, "10.0.0.5:40000", "198.51.100.8:443")},
+		{"pool unnamed server", pool, false, "", connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:3333")},
+		{"pool private server", pool, false, "", connectTo(10, 900, 5, "10.0.0.5:40000", "10.1.2.3:3333")},
+		{"pool wrong port", pool, false, "", connectTo(10, 900, 5, "10.0.0.5:40000", "198.51.100.7:22000")},
+		{"uri stratum+tcp", uri, true, "", shell(10, 950, "/opt/x/xmrig", "./xmrig", "-o", "stratum+tcp://pool.supportxmr.com:3333", "-u", "44AFF")},
+		{"uri stratum2+ssl", uri, true, "", shell(10, 950, "/opt/x/app", "app", "--url=STRATUM2+SSL://eu.example.net:443")},
+		{"uri plain url", uri, false, "", shell(10, 950, "/usr/bin/curl", "curl", "-fsSL", "https://example.com/stratum.txt")},
+		{"setuid chmod 04755", suid, true, "", one(ev(10, event.KindChmod, 900, 900, 0, A{"filename": event.Str("/tmp/.x/sh"), "mode": event.Int(0o4755)}))},
+		{"setgid fchmodat", suid, true, "", one(ev(10, event.KindFchmodat, 900, 900, 0, A{"dirfd": event.Int(atFDCWD), "filename": event.Str("/tmp/.x/sh"), "mode": event.Int(0o2755)}))},
+		{"chmod 0755", suid, false, "", one(ev(10, event.KindChmod, 900, 900, 0, A{"filename": event.Str("/tmp/.x/sh"), "mode": event.Int(0o755)}))},
+		{"setuid by dpkg", suid, false, "", cat(shell(10, 950, "/usr/bin/dpkg", "dpkg", "-i", "sudo.deb"), one(ev(12, event.KindChmod, 950, 950, 0, A{"filename": event.Str("/usr/bin/sudo"), "mode": event.Int(0o4755)})))},
+		{"setuid failed", suid, false, "", one(ev(10, event.KindChmod, 900, 900, -1, A{"filename": event.Str("/usr/bin/x"), "mode": event.Int(0o4755)}))},
+		{"drift create exec", dCrt, true, "", one(ev(10, event.KindOpenat, 1001, 1001, 7, A{"dirfd": event.Int(atFDCWD), "name": event.Str("/tmp/kinsing"), "flags": event.Int(0o1101), "mode": event.Int(0o755)}))},
+		{"drift create on host", dCrt, false, "", one(ev(10, event.KindOpenat, 900, 900, 7, A{"dirfd": event.Int(atFDCWD), "name": event.Str("/tmp/kinsing"), "flags": event.Int(0o1101), "mode": event.Int(0o755)}))},
+		{"drift create no x", dCrt, false, "", one(ev(10, event.KindOpenat, 1001, 1001, 7, A{"dirfd": event.Int(atFDCWD), "name": event.Str("/tmp/sess"), "flags": event.Int(0o1101), "mode": event.Int(0o644)}))},
+		{"drift chmod +x", dChm, true, "", one(ev(10, event.KindChmod, 1001, 1001, 0, A{"filename": event.Str("/tmp/kinsing"), "mode": event.Int(0o755)}))},
+		{"drift chmod 0644", dChm, false, "", one(ev(10, event.KindChmod, 1001, 1001, 0, A{"filename": event.Str("/tmp/x"), "mode": event.Int(0o644)}))},
+		{"drift upper layer", dUp, true, "", inCtr(10, 1100, "/tmp/kinsing", event.ExeUpperLayer, "/tmp/kinsing")},
+		{"drift lower layer", dUp, false, "", inCtr(10, 1100, "/usr/local/bin/php", event.ExeLowerLayer, "php", "-v")},
+		{"miner binary xmrig", bin, true, "", shell(10, 950, "/usr/local/bin/xmrig", "xmrig")},
+		{"miner binary .x1mr", bin, true, "", shell(10, 950, "/root/.x1mr", "./.x1mr")},
+		{"miner binary python", bin, false, "", shell(10, 950, "/usr/bin/python3", "python3", "app.py")},
+		{"payload xmrig login", pay, true, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:80"), one(send(12, 900, 5, xmrigLogin)))},
+		{"payload stratum subscribe", pay, true, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:8080"), one(send(12, 900, 5, stratumSubscribe)))},
+		{"payload eth_submitLogin", pay, true, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:8008"), one(send(12, 900, 5, `{"id":1,"jsonrpc":"2.0","method":"eth_submitLogin","params":["0xabc"]}`+"\n")))},
+		{"payload http", pay, false, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:80"), one(send(12, 900, 5, "GET /login HTTP/1.1\r\nHost: example.com\r\n\r\n")))},
+		{"payload login without agent", pay, false, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:80"), one(send(12, 900, 5, `{"method":"login","params":{"user":"bob"}}`)))},
+		{"dns pool response", dnsR, true, "", one(dnsEvent(10, "Pool.SupportXMR.com", true))},
+		{"dns pool query only", dnsR, false, "", one(dnsEvent(10, "pool.supportxmr.com", false))},
+		{"dns other domain", dnsR, false, "", one(dnsEvent(10, "updates.example.com", true))},
+		{"msr finit_module", msr, true, "", one(
+			ev(10, event.KindOpenat, 900, 900, 6, A{"dirfd": event.Int(atFDCWD), "name": event.Str("/lib/modules/6.8.0-45-generic/kernel/arch/x86/kernel/msr.ko.zst"), "flags": event.Int(0o2000000)}),
+			ev(11, event.KindFinitModule, 900, 900, 0, A{"fd": event.Int(6), "uargs": event.Str("allow_writes=on")}))},
+		{"msr modprobe", msr, true, "", shell(10, 950, "/usr/sbin/modprobe", "modprobe", "msr", "allow_writes=on")},
+		{"modprobe other", msr, false, "", shell(10, 950, "/usr/sbin/modprobe", "modprobe", "nf_conntrack")},
+		{"hugepages write", huge, true, "", one(ev(10, event.KindOpenat, 900, 900, 6, A{"dirfd": event.Int(atFDCWD), "name": event.Str("/proc/sys/vm/nr_hugepages"), "flags": event.Int(1)}))},
+		{"hugepages sysctl", huge, true, "", shell(10, 950, "/usr/sbin/sysctl", "sysctl", "-w", "vm.nr_hugepages=1280")},
+		{"hugepages read", huge, false, "", one(ev(10, event.KindOpenat, 900, 900, 6, A{"dirfd": event.Int(atFDCWD), "name": event.Str("/proc/sys/vm/nr_hugepages"), "flags": event.Int(0)}))},
+		{"miner flags", flags, true, "", shell(10, 950, "/opt/.cache/systemd-helper", "systemd-helper", "--donate-level=1", "--cpu-priority", "5", "--algo=rx/0")},
+		{"ordinary flags", flags, false, "", shell(10, 950, "/usr/bin/nice", "nice", "-n", "5", "make", "--jobs=4")},
+		{"memfd exec", memfd, true, "", one(fork(10, 900, 950), execve(11, 950, "memfd:x (deleted)", []string{"[kworker/u8:2]"}, event.ExeFromMemfd, ""))},
+		{"disk exec", memfd, false, "", shell(10, 950, "/usr/bin/ls", "ls")},
+		{"tmp exec /dev/shm", tmp, true, "", shell(10, 950, "/dev/shm/.x/kdevtmpfsi", "kdevtmpfsi")},
+		{"tmp exec /var/tmp", tmp, true, "", shell(10, 950, "/var/tmp/.ICE-unix/sshd", "sshd")},
+		{"usr exec", tmp, false, "", shell(10, 950, "/usr/bin/id", "id")},
+		{"ssh from python", ssh, true, "", cat(shell(10, 950, "/usr/bin/python3", "python3", "spread.py"), connectTo(12, 950, 3, "10.0.0.5:41022", "10.0.0.77:22"))},
+		{"ssh from ssh", ssh, false, "", cat(shell(10, 950, "/usr/bin/ssh", "ssh", "admin@10.0.0.77"), connectTo(12, 950, 3, "10.0.0.5:41022", "10.0.0.77:22"))},
+		{"c2 listed", c2, true, c2Extra, connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:443")},
+		{"c2 default empty", c2, false, "", connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:443")},
+	}
+	covered := map[string]bool{}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := ruleNames(runCase(t, c.extra, c.evs))
+			if slices.Contains(got, c.rule) != c.fire {
+				t.Errorf("rule %q fired=%v, want %v; findings %q", c.rule, !c.fire, c.fire, got)
+			}
+		})
+		if c.fire {
+			covered[c.rule] = true
+		}
+	}
+	rs, _, err := LoadRules(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs.Rules {
+		if r.Source != SourceSyscall {
+			continue // package github tests its rules
+		}
+		if !covered[r.Name] {
+			t.Errorf("default rule %q has no positive case", r.Name)
+		}
+		if !r.Enabled || r.Desc == "" || r.Output == "" || !slices.ContainsFunc(r.Tags, func(s string) bool { return strings.HasPrefix(s, "T1") }) {
+			t.Errorf("default rule %q: enabled, desc, output and a MITRE technique tag are required", r.Name)
+		}
+	}
+}
+
+// dnsEvent is a dns meta event as replay makes it from a captured message.
+func dnsEvent(ts uint64, qname string, response bool) event.Event {
+	m := replay.DNSMessage{TS: int64(tsBase + ts), ID: 9, Response: response, QName: qname, QType: replay.DNSTypeA, Proto: event.ProtoUDP,
+		Client: netip.MustParseAddrPort("10.0.0.5:41000"), Server: netip.MustParseAddrPort("10.0.0.2:53")}
+	if response {
+		m.Answers = []replay.DNSRecord{{Name: qname, Type: replay.DNSTypeA, TTL: 60, IP: netip.MustParseAddr("198.51.100.7")}}
+	}
+	var e event.Event
+	replay.DNSEvent(&m, tsBase+ts, &e)
+	return *e.Clone()
+}
+
+func TestPoolFindingDetail(t *testing.T) {
+	evs := cat(shell10(), connectTo(20, 950, 5, "10.0.0.5:40000", "198.51.100.7:3333"))
+	fs := runCase(t, "", evs)
+	var f *Finding
+	for _, x := range fs {
+		if x.Rule == "Outbound Connection to Mining Pool" {
+			f = x
+		}
+	}
+	if f == nil {
+		t.Fatalf("no pool finding in %q", ruleNames(fs))
+	}
+	want := "Outbound connection to mining pool (server=pool.supportxmr.com connection=10.0.0.5:40000->198.51.100.7:3333 proto=tcp process=xmrig pid=950 exepath=/tmp/.x1mr/xmrig command=xmrig -o stratum+tcp://pool.supportxmr.com:3333 parent=bash user=root container=host image=<NA>)"
+	if f.Output != want {
+		t.Errorf("output\n got %s\nwant %s", f.Output, want)
+	}
+	if f.PID != 950 || f.ProcKey == 0 || f.EventNum == 0 {
+		t.Errorf("finding refs: pid %d key %d num %d", f.PID, f.ProcKey, f.EventNum)
+	}
+	if len(f.DNS) != 1 || f.DNS[0].Name != "pool.supportxmr.com" || f.DNS[0].QName != "pool.supportxmr.com" || f.DNS[0].TTL != 300 {
+		t.Errorf("dns evidence %+v", f.DNS)
+	}
+	js, err := f.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{`"rule":"Outbound Connection to Mining Pool"`, `"priority":"Critical"`, `"hostname":"victim-1"`, `"container.image.repository":null`, `"fd.sip.name":["pool.supportxmr.com"]`, `"saker":{"evt_num":`, `"dns":[{"ip":"198.51.100.7","name":"pool.supportxmr.com"`} {
+		if !strings.Contains(string(js), s) {
+			t.Errorf("json lacks %s:\n%s", s, js)
+		}
+	}
+}
+
+func shell10() []event.Event {
+	return one(fork(10, 900, 950), execve(11, 950, "/tmp/.x1mr/xmrig", []string{"xmrig", "-o", "stratum+tcp://pool.supportxmr.com:3333"}, 0, ""))
+}

@@ -1,0 +1,62 @@
+package analyze
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+// MarshalJSON renders Falco's JSON alert object (hostname, output, output_fields, priority,
+// rule, source, tags, time) followed by a "saker" object pointing back into the capture:
+// evt_num, pid, tid, proc_key and, when known, dns (the answers naming the server).
+// Consumers of Falco's alerts ignore the extra key; FalcoJSON leaves it out.
+func (f *Finding) MarshalJSON() ([]byte, error) {
+	b, err := f.FalcoJSON()
+	if err != nil {
+		return nil, err
+	}
+	b = b[:len(b)-1]
+	b = append(b, `,"saker":{"evt_num":`...)
+	b = strconv.AppendUint(b, f.EventNum, 10)
+	b = append(b, `,"pid":`...)
+	b = strconv.AppendUint(b, uint64(f.PID), 10)
+	b = append(b, `,"tid":`...)
+	b = strconv.AppendUint(b, uint64(f.TID), 10)
+	b = append(b, `,"proc_key":`...)
+	b = strconv.AppendUint(b, f.ProcKey, 10)
+	if len(f.DNS) > 0 {
+		b = append(b, `,"dns":`...)
+		d, err := json.Marshal(f.dnsJSON())
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, d...)
+	}
+	return append(b, "}}"...), nil
+}
+
+// FalcoJSON renders exactly Falco's JSON alert object.
+func (f *Finding) FalcoJSON() ([]byte, error) { return f.Alert.MarshalJSON() }
+
+type dnsJSON struct {
+	IP       string `json:"ip"`
+	Name     string `json:"name"`
+	QName    string `json:"qname,omitempty"`
+	Answered string `json:"answered,omitempty"`
+	TTL      uint32 `json:"ttl"`
+	Resolver string `json:"resolver,omitempty"`
+	PID      uint32 `json:"pid,omitempty"`
+}
+
+func (f *Finding) dnsJSON() []dnsJSON {
+	out := make([]dnsJSON, len(f.DNS))
+	for i, d := range f.DNS {
+		out[i] = dnsJSON{IP: d.IP.String(), Name: d.Name, QName: d.QName, TTL: d.TTL, PID: d.PID}
+		if !d.Answered.IsZero() {
+			out[i].Answered = d.Answered.UTC().Format("2006-01-02T15:04:05.000000000Z")
+		}
+		if d.Resolver.IsValid() {
+			out[i].Resolver = d.Resolver.String()
+		}
+	}
+	return out
+}

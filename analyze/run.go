@@ -1,0 +1,219 @@
+package analyze
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"time"
+
+	"saker/event"
+	"saker/rules"
+)
+
+// Options configure Run.
+type Options struct {
+	// Rules are the loaded rules to run; nil runs saker's default rules (LoadRules(false)).
+	Rules *rules.RuleSet
+	// Names resolves server addresses to DNS names for fd.*ip.name; nil leaves those fields
+	// missing. Pass the *DNSIndex built from the capture's DNS data.
+	Names NameResolver
+	// Clock turns event timestamps into wall-clock time; nil uses the source's own Clock
+	// when it has one, else treats timestamps as Unix nanoseconds.
+	Clock event.Clock
+	// Hostname goes into every finding, as Falco's JSON alerts carry it.
+	Hostname string
+	// Finding receives each finding as it is made, in event order; an error stops the run
+	// and is returned. When nil, findings are collected in Result.Findings.
+	Finding func(*Finding) error
+	// Hooks receive process, connection and file records for reports.
+	Hooks Hooks
+}
+
+// Finding is one rule match: Falco's alert plus what points back into the capture.
+type Finding struct {
+	rules.Alert
+	EventNum uint64
+	PID      uint32
+	TID      uint32
+	// ProcKey is the Process.Key of the process, matching ProcessRecord.Key; 0 for events
+	// without a process.
+	ProcKey uint64
+	// DNS cites the answers that named the server of the event's connection, when the rule
+	// uses a fd.*ip.name field and the resolver can tell (a *DNSIndex can).
+	DNS []DNSEvidence
+}
+
+// DNSEvidence is one DNS answer behind a name of a finding's server address.
+type DNSEvidence struct {
+	IP       netip.Addr
+	Name     string
+	QName    string
+	Answered time.Time
+	TTL      uint32
+	Resolver netip.AddrPort
+	// PID is the process that asked, 0 when only packets saw the answer.
+	PID uint32
+}
+
+// Result sums up a replay.
+type Result struct {
+	Events   uint64
+	Findings []*Finding // only when Options.Finding is nil
+	// ByRule counts findings per rule name.
+	ByRule map[string]int
+	// Warnings are the rule compiler's warnings (skipped rules).
+	Warnings []rules.Warning
+	// Lost sums the lost-event counters of the capture's drops records.
+	Lost uint64
+	// First and Last are the wall-clock times of the first and last events.
+	First, Last time.Time
+	State       Stats
+}
+
+// hitSource is what a resolver that can cite its answers offers (*DNSIndex does).
+type hitSource interface {
+	Hits(ip netip.Addr, t int64, buf []DNSNameHit) []DNSNameHit
+}
+
+// Compile binds rs to the fields of a fresh State and returns both; Run does this itself.
+// The error is the rules compiler's ErrorList.
+func Compile(rs *rules.RuleSet, opts Options) (*State, *rules.Engine, []rules.Warning, error) {
+	s := NewState(opts.Clock, opts.Names, opts.Hooks)
+	en, warns, err := rs.Compile(NewProvider(s))
+	if err != nil {
+		return nil, nil, warns, fmt.Errorf("compile rules: %w", err)
+	}
+	return s, en, warns, nil
+}
+
+// Analyzer is compiled rules bound to a replay state; it runs one replay at a time.
+type Analyzer struct {
+	opts  Options
+	s     *State
+	en    *rules.Engine
+	cites map[*rules.CompiledRule]bool
+	warns []rules.Warning
+}
+
+// NewAnalyzer loads the default rules when opts.Rules is nil and compiles them against a
+// fresh state. The error wraps the rules compiler's ErrorList. opts.Clock stays nil here
+// when unset; Run then takes the source's Clock.
+func NewAnalyzer(opts Options) (*Analyzer, error) {
+	rs := opts.Rules
+	if rs == nil {
+		var err error
+		if rs, _, err = LoadRules(false); err != nil {
+			return nil, fmt.Errorf("default rules: %w", err)
+		}
+	}
+	s, en, warns, err := Compile(rs, opts)
+	if err != nil {
+		return nil, err
+	}
+	a := &Analyzer{opts: opts, s: s, en: en, warns: warns, cites: map[*rules.CompiledRule]bool{}}
+	for _, r := range en.Rules() {
+		a.cites[r] = strings.Contains(r.AST.String()+" "+r.Output, "ip.name")
+	}
+	return a, nil
+}
+
+// Engine returns the compiled rules, for listing them.
+func (a *Analyzer) Engine() *rules.Engine { return a.en }
+
+// Run replays src through the state and the rules in one synchronous loop: for each event,
+// update the state, evaluate the rules indexed under its kind, and hand out findings. The
+// same events and options give the same findings in the same order. Run stops at io.EOF,
+// at the first other error of src (returned with the event number), when ctx is done, or
+// when Options.Finding fails. Each Run starts from an empty state.
+func Run(ctx context.Context, src event.Source, opts Options) (*Result, error) {
+	a, err := NewAnalyzer(opts)
+	if err != nil {
+		return nil, err
+	}
+	return a.Run(ctx, src)
+}
+
+// Run replays src as the package-level Run does, reusing the compiled rules.
+func (a *Analyzer) Run(ctx context.Context, src event.Source) (*Result, error) {
+	opts := a.opts
+	if opts.Clock == nil {
+		if c, ok := src.(event.Clock); ok {
+			opts.Clock = c
+		}
+	}
+	a.s.reset(opts.Clock, opts.Names, opts.Hooks)
+	s, en, cites := a.s, a.en, a.cites
+	res := &Result{ByRule: map[string]int{}, Warnings: a.warns}
+	hits, _ := opts.Names.(hitSource)
+	var (
+		e       event.Event
+		matched []*rules.CompiledRule
+		hitBuf  []DNSNameHit
+		lastTS  uint64
+	)
+	for {
+		if res.Events%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+		}
+		e.Reset()
+		if err := src.Next(&e); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return res, fmt.Errorf("event %d: %w", res.Events+1, err)
+		}
+		res.Events++
+		s.Update(&e)
+		if res.Events == 1 {
+			res.First = time.Unix(0, s.wallNS()).UTC()
+		}
+		lastTS = e.TS
+		if e.Kind == event.KindDrops {
+			res.Lost += uint64(argInt(&e, 1))
+		}
+		matched = en.AppendMatches(matched[:0], &e)
+		if len(matched) == 0 {
+			continue
+		}
+		wall := time.Unix(0, s.wallNS()).UTC()
+		for _, r := range matched {
+			f := &Finding{
+				Alert:    r.Alert(&e, wall, opts.Hostname),
+				EventNum: e.Num, PID: e.PID, TID: e.TID,
+			}
+			if p := s.Current(); p != nil {
+				f.ProcKey = p.Key
+			}
+			if cites[r] && hits != nil && s.fd != nil && s.fd.isIP() {
+				ip := s.fd.server().Addr().Unmap()
+				hitBuf = hits.Hits(ip, s.wallNS(), hitBuf[:0])
+				for _, h := range hitBuf {
+					d := DNSEvidence{IP: ip, Name: string(h.Name), TTL: h.TTL}
+					if a := h.Answer; a != nil {
+						d.QName, d.Answered, d.Resolver, d.PID = a.QName, time.Unix(0, a.TS).UTC(), a.Resolver, a.PID
+					}
+					f.DNS = append(f.DNS, d)
+				}
+			}
+			res.ByRule[r.Name]++
+			if opts.Finding != nil {
+				if err := opts.Finding(f); err != nil {
+					return res, err
+				}
+			} else {
+				res.Findings = append(res.Findings, f)
+			}
+		}
+	}
+	if res.Events > 0 {
+		res.Last = s.wall(lastTS).UTC()
+	}
+	s.Flush()
+	res.State = s.Stats()
+	return res, nil
+}

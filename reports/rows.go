@@ -1,0 +1,114 @@
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// ts returns t for a TIMESTAMP_NS column, NULL for the zero time.
+func ts(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// tsp returns *t for a TIMESTAMP_NS column, NULL for nil or the zero time.
+func tsp(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return ts(*t)
+}
+
+// blob returns b for a BLOB column, NULL for nil.
+func blob(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return b
+}
+
+// AddCapture adds one capture row.
+func (s *Store) AddCapture(c *Capture) error {
+	host, hostRaw := rawText(c.Host)
+	return s.append("capture", c.ID, host, hostRaw, escapeText(c.Kernel), escapeText(c.BootID),
+		escapeText(c.Source), escapeText(c.SakerVersion), ts(c.Start), ts(c.Stop), c.Events, c.Lost,
+		c.Verified, textList(c.Problems), escapeText(c.ManifestJSON))
+}
+
+// AddProcess adds one process row.
+func (s *Store) AddProcess(p *Process) error {
+	exe, exeRaw := rawText(p.Exe)
+	cmd, cmdRaw := rawText(p.Cmdline)
+	args, argsRaw := rawList(p.Args)
+	user, userRaw := rawText(p.User)
+	cid, cidRaw := rawText(p.ContainerID)
+	anc, ancRaw := rawText(p.Ancestry)
+	return s.append("processes", p.CaptureID, p.Key, p.ParentKey, p.PID, p.PPID, tsp(p.Start), tsp(p.Exit),
+		exe, exeRaw, cmd, cmdRaw, args, argsRaw, user, userRaw, p.UID, cid, cidRaw, anc, ancRaw,
+		p.FirstEvent, p.LastEvent)
+}
+
+// AddEvent adds one event row.
+func (s *Store) AddEvent(e *Event) error {
+	path, pathRaw := rawText(e.Path)
+	args, argsRaw := rawText(e.Args)
+	return s.append("events", e.CaptureID, e.Num, ts(e.Time), e.Kind, e.PID, e.TID, e.ProcessKey, e.Res,
+		e.FD, path, pathRaw, args, argsRaw, escapeText(e.Tuple), blob(e.Data))
+}
+
+// AddConnection adds one connection row.
+func (s *Store) AddConnection(c *Connection) error {
+	names, namesRaw := rawList(c.Names)
+	ans, ansRaw := rawText(c.DNSAnswer)
+	return s.append("connections", c.CaptureID, c.ID, c.ProcessKey, c.PID, c.Proto, c.LocalIP,
+		int32(c.LocalPort), c.RemoteIP, int32(c.RemotePort), names, namesRaw, ans, ansRaw,
+		ts(c.FirstTime), ts(c.LastTime), c.BytesSent, c.BytesRecv, blob(c.Payload))
+}
+
+// AddDNS adds one DNS row.
+func (s *Store) AddDNS(d *DNS) error {
+	qname, qnameRaw := rawText(d.QName)
+	ans, ansRaw := rawList(d.Answers)
+	cn, cnRaw := rawList(d.CNAMEs)
+	return s.append("dns", d.CaptureID, ts(d.Time), qname, qnameRaw, d.QType, d.RCode, ans, ansRaw,
+		cn, cnRaw, d.TTL, escapeText(d.Resolver), d.PID, d.ProcessKey)
+}
+
+// AddFile adds one file action row.
+func (s *Store) AddFile(f *File) error {
+	path, pathRaw := rawText(f.Path)
+	return s.append("files", f.CaptureID, ts(f.Time), f.Action, path, pathRaw, f.Mode, f.PID,
+		f.ProcessKey, f.EventNum)
+}
+
+// AddFinding adds one finding row. OutputFields is stored as JSON whose string values are
+// escaped as text columns are; the exact output line is in output/output_raw.
+func (s *Store) AddFinding(f *Finding) error {
+	out, outRaw := rawText(f.Output)
+	var fields any
+	if f.OutputFields != nil {
+		clean := make(map[string]any, len(f.OutputFields))
+		for k, v := range f.OutputFields {
+			if str, ok := v.(string); ok {
+				v = escapeText(str)
+			}
+			clean[escapeText(k)] = v
+		}
+		b, err := json.Marshal(clean)
+		if err != nil {
+			return fmt.Errorf("findings: finding %d: output fields: %w", f.ID, err)
+		}
+		fields = string(b)
+	}
+	return s.append("findings", f.CaptureID, f.ID, f.Rule, f.Priority, f.Source, ts(f.Time), out, outRaw,
+		fields, textList(f.Tags), f.EventNum, f.PID, f.ProcessKey, f.ConnectionID)
+}
+
+// AddRule adds one rule row.
+func (s *Store) AddRule(r *Rule) error {
+	return s.append("rules", r.CaptureID, escapeText(r.Name), r.Priority, r.Source, escapeText(r.Desc),
+		escapeText(r.Condition), escapeText(r.Output), textList(r.Tags), r.Enabled)
+}

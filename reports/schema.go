@@ -1,0 +1,142 @@
+package reports
+
+// Tables lists the store's tables in load order. docs/SCHEMA.md documents each one.
+var Tables = []string{"capture", "processes", "events", "connections", "dns", "files", "findings", "rules"}
+
+// The logical keys ((capture_id, process_key), (capture_id, event_num), (capture_id, id)) are
+// documented rather than declared: a PRIMARY KEY would make DuckDB maintain an ART index on every
+// appended row and cut the event load rate several times over, and the loader already writes each
+// key once.
+var schemaDDL = []string{
+	`CREATE TABLE IF NOT EXISTS capture (
+	capture_id    VARCHAR NOT NULL,
+	host          VARCHAR NOT NULL,
+	host_raw      BLOB,
+	kernel        VARCHAR,
+	boot_id       VARCHAR,
+	source        VARCHAR,
+	saker_version VARCHAR,
+	start         TIMESTAMP_NS,
+	stop          TIMESTAMP_NS,
+	events        UBIGINT,
+	lost          UBIGINT,
+	verified      BOOLEAN,
+	problems      VARCHAR[],
+	manifest      VARCHAR
+)`,
+	`CREATE TABLE IF NOT EXISTS processes (
+	capture_id   VARCHAR NOT NULL,
+	process_key  UBIGINT NOT NULL,
+	parent_key   UBIGINT,
+	pid          BIGINT,
+	ppid         BIGINT,
+	start        TIMESTAMP_NS,
+	exit         TIMESTAMP_NS,
+	exe          VARCHAR,
+	exe_raw      BLOB,
+	cmdline      VARCHAR,
+	cmdline_raw  BLOB,
+	args         VARCHAR[],
+	args_raw     BLOB[],
+	"user"       VARCHAR,
+	user_raw     BLOB,
+	uid          BIGINT,
+	container_id VARCHAR,
+	container_id_raw BLOB,
+	ancestry     VARCHAR,
+	ancestry_raw BLOB,
+	first_event  UBIGINT,
+	last_event   UBIGINT
+)`,
+	`CREATE TABLE IF NOT EXISTS events (
+	capture_id  VARCHAR NOT NULL,
+	event_num   UBIGINT NOT NULL,
+	time        TIMESTAMP_NS,
+	kind        VARCHAR,
+	pid         BIGINT,
+	tid         BIGINT,
+	process_key UBIGINT,
+	res         BIGINT,
+	fd          BIGINT,
+	path        VARCHAR,
+	path_raw    BLOB,
+	args        VARCHAR,
+	args_raw    BLOB,
+	tuple       VARCHAR,
+	data        BLOB
+)`,
+	`CREATE TABLE IF NOT EXISTS connections (
+	capture_id     VARCHAR NOT NULL,
+	connection_id  UBIGINT NOT NULL,
+	process_key    UBIGINT,
+	pid            BIGINT,
+	proto          VARCHAR,
+	local_ip       VARCHAR,
+	local_port     INTEGER,
+	remote_ip      VARCHAR,
+	remote_port    INTEGER,
+	names          VARCHAR[],
+	names_raw      BLOB[],
+	dns_answer     VARCHAR,
+	dns_answer_raw BLOB,
+	first_time     TIMESTAMP_NS,
+	last_time      TIMESTAMP_NS,
+	bytes_sent     UBIGINT,
+	bytes_recv     UBIGINT,
+	payload        BLOB
+)`,
+	`CREATE TABLE IF NOT EXISTS dns (
+	capture_id  VARCHAR NOT NULL,
+	time        TIMESTAMP_NS,
+	qname       VARCHAR,
+	qname_raw   BLOB,
+	qtype       VARCHAR,
+	rcode       VARCHAR,
+	answers     VARCHAR[],
+	answers_raw BLOB[],
+	cnames      VARCHAR[],
+	cnames_raw  BLOB[],
+	ttl         UINTEGER,
+	resolver    VARCHAR,
+	pid         BIGINT,
+	process_key UBIGINT
+)`,
+	`CREATE TABLE IF NOT EXISTS files (
+	capture_id  VARCHAR NOT NULL,
+	time        TIMESTAMP_NS,
+	action      VARCHAR,
+	path        VARCHAR,
+	path_raw    BLOB,
+	mode        BIGINT,
+	pid         BIGINT,
+	process_key UBIGINT,
+	event_num   UBIGINT
+)`,
+	`CREATE TABLE IF NOT EXISTS findings (
+	capture_id    VARCHAR NOT NULL,
+	finding_id    UBIGINT NOT NULL,
+	rule          VARCHAR,
+	priority      VARCHAR,
+	source        VARCHAR,
+	time          TIMESTAMP_NS,
+	output        VARCHAR,
+	output_raw    BLOB,
+	output_fields VARCHAR,
+	tags          VARCHAR[],
+	event_num     UBIGINT,
+	pid           BIGINT,
+	process_key   UBIGINT,
+	connection_id UBIGINT
+)`,
+	`CREATE TABLE IF NOT EXISTS rules (
+	capture_id VARCHAR NOT NULL,
+	name       VARCHAR,
+	priority   VARCHAR,
+	source     VARCHAR,
+	"desc"     VARCHAR,
+	condition  VARCHAR,
+	output     VARCHAR,
+	tags       VARCHAR[],
+	enabled    BOOLEAN
+)`,
+}

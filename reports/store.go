@@ -1,0 +1,224 @@
+package reports
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// ErrExists is returned by Create when the database file exists and neither Force nor Append is set.
+var ErrExists = errors.New("database exists (use force to replace it)")
+
+// CreateOptions says what Create does with an existing file.
+type CreateOptions struct {
+	// Force replaces an existing database.
+	Force bool
+	// Append adds to an existing database (a copy of it, put in its place by Commit).
+	Append bool
+}
+
+// Store loads analysis results into a DuckDB database with the Appender API. It writes to a
+// temporary file next to the final one; Commit puts it in place, Abort removes it, so a failed
+// load never leaves a half-written database under the final name. After an error from an Add
+// method the load is unusable: call Abort. A process killed mid-load leaves only the hidden
+// temporary file (.NAME.tmp-*). A Store is not safe for concurrent use.
+type Store struct {
+	path, tmp string
+	opts      CreateOptions
+	connector *duckdb.Connector
+	db        *sql.DB
+	conn      driver.Conn
+	apps      map[string]*duckdb.Appender
+	closed    bool
+}
+
+// Create starts a database at path. It returns ErrExists when path exists and opts allow neither
+// replacing nor appending.
+func Create(path string, opts CreateOptions) (*Store, error) {
+	_, err := os.Stat(path)
+	exists := err == nil
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	if exists && !opts.Force && !opts.Append {
+		return nil, fmt.Errorf("database %s: %w", path, ErrExists)
+	}
+	tmp, err := tempName(path)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{path: path, tmp: tmp, opts: opts, apps: map[string]*duckdb.Appender{}}
+	if exists && opts.Append && !opts.Force {
+		if err := copyFile(path, tmp); err != nil {
+			s.removeTemp()
+			return nil, fmt.Errorf("database %s: %w", path, err)
+		}
+	}
+	if err := s.open(); err != nil {
+		_ = s.Abort()
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) open() error {
+	c, err := duckdb.NewConnector(s.tmp, nil)
+	if err != nil {
+		return err
+	}
+	s.connector = c
+	s.db = sql.OpenDB(c)
+	for _, ddl := range schemaDDL {
+		if _, err := s.db.Exec(ddl); err != nil {
+			return fmt.Errorf("schema: %w", err)
+		}
+	}
+	s.conn, err = c.Connect(context.Background())
+	return err
+}
+
+// tempName returns an unused name in path's directory for the file being written.
+func tempName(path string) (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	dir, base := filepath.Split(path)
+	return filepath.Join(dir, "."+base+".tmp-"+hex.EncodeToString(b[:])), nil
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// append adds one row to table through the table's appender, made on first use.
+func (s *Store) append(table string, row ...driver.Value) error {
+	if s.closed {
+		return fmt.Errorf("%s: store is closed", table)
+	}
+	a, ok := s.apps[table]
+	if !ok {
+		var err error
+		a, err = duckdb.NewAppenderFromConn(s.conn, "", table)
+		if err != nil {
+			return fmt.Errorf("%s: appender: %w", table, err)
+		}
+		s.apps[table] = a
+	}
+	if err := a.AppendRow(row...); err != nil {
+		return fmt.Errorf("%s: %w", table, err)
+	}
+	return nil
+}
+
+// Commit flushes every table, closes the database and moves it to its final name. Without Force
+// or Append it refuses (ErrExists) to replace a file that appeared meanwhile. On any error the
+// temporary file is removed and nothing is left under the final name.
+func (s *Store) Commit() error {
+	if s.closed {
+		return errors.New("store is closed")
+	}
+	if err := s.close(); err != nil {
+		s.removeTemp()
+		return fmt.Errorf("database %s: %w", s.path, err)
+	}
+	if err := s.place(); err != nil {
+		s.removeTemp()
+		return fmt.Errorf("database %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// place moves the finished temporary file to the final name.
+func (s *Store) place() error {
+	if f, err := os.OpenFile(s.tmp, os.O_RDWR, 0); err == nil {
+		err = f.Sync()
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if s.opts.Force || s.opts.Append {
+		_ = os.Remove(s.path + ".wal")
+		return os.Rename(s.tmp, s.path)
+	}
+	// A hard link fails if the name is taken, where rename would silently replace it.
+	if err := os.Link(s.tmp, s.path); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return ErrExists
+		}
+		if _, serr := os.Stat(s.path); serr == nil {
+			return ErrExists
+		}
+		return os.Rename(s.tmp, s.path)
+	}
+	return os.Remove(s.tmp)
+}
+
+// Abort discards everything loaded and removes the temporary file. It is safe to call after
+// Commit, when it does nothing.
+func (s *Store) Abort() error {
+	if s.closed {
+		return nil
+	}
+	err := s.close()
+	s.removeTemp()
+	return err
+}
+
+// close flushes the appenders, checkpoints and closes the database.
+func (s *Store) close() error {
+	s.closed = true
+	var errs []error
+	for _, t := range Tables {
+		if a, ok := s.apps[t]; ok {
+			if err := a.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", t, err))
+			}
+		}
+	}
+	if s.conn != nil {
+		errs = append(errs, s.conn.Close())
+	}
+	if s.db != nil && errors.Join(errs...) == nil {
+		if _, err := s.db.Exec("CHECKPOINT"); err != nil {
+			errs = append(errs, fmt.Errorf("checkpoint: %w", err))
+		}
+	}
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+	}
+	if s.connector != nil {
+		errs = append(errs, s.connector.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// removeTemp removes the temporary database, its write-ahead log and DuckDB's spill directory.
+func (s *Store) removeTemp() {
+	_ = os.Remove(s.tmp)
+	_ = os.Remove(s.tmp + ".wal")
+	_ = os.RemoveAll(s.tmp + ".tmp")
+}

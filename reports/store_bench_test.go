@@ -1,0 +1,53 @@
+package reports
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// BenchmarkLoadEvents loads b.N events through the appender into a fresh database and reports
+// rows/s (Commit included), rows per CPU second (all threads) and bytes per event in the finished
+// file.
+func BenchmarkLoadEvents(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "bench.duckdb")
+	s, err := Create(path, CreateOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	paths := make([]string, 64)
+	for i := range paths {
+		paths[i] = "/usr/lib/x86_64-linux-gnu/lib" + strconv.Itoa(i) + ".so.6"
+	}
+	e := Event{CaptureID: "c1", Kind: "openat", TID: 4242, FD: 3, Args: "flags=O_RDONLY|O_CLOEXEC mode=0"}
+	b.ResetTimer()
+	start, cpu0 := time.Now(), cpuTime()
+	for i := 0; i < b.N; i++ {
+		e.Num = uint64(i + 1)
+		e.Time = t0.Add(time.Duration(i) * 1500 * time.Nanosecond)
+		e.PID = int64(1000 + i%50)
+		e.ProcessKey = uint64(1 + i%50)
+		e.Res = int64(i % 7)
+		e.Path = paths[i%len(paths)]
+		if err := s.AddEvent(&e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := s.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	b.StopTimer()
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "rows/s")
+	b.ReportMetric(float64(fi.Size())/float64(b.N), "bytes/event")
+	if cpu > 0 {
+		// On a shared machine wall time says more about the neighbours than about the loader.
+		b.ReportMetric(float64(b.N)/cpu.Seconds(), "rows/cpu-s")
+	}
+}

@@ -1,0 +1,123 @@
+package reports
+
+import "time"
+
+// The types below are the store's own plain input rows. The command line converts analysis results
+// into them, so that the store does not follow every change of the analysis types. Strings may hold
+// any bytes (see docs/SCHEMA.md for how text that is not valid UTF-8 is kept byte-exact).
+
+// Capture describes one capture bundle; every other row names its capture by ID.
+type Capture struct {
+	ID, Host, Kernel, BootID, Source, SakerVersion string
+	Start, Stop                                    time.Time
+	Events, Lost                                   uint64
+	Verified                                       bool
+	Problems                                       []string
+	ManifestJSON                                   string
+}
+
+// Process is one process image (a pid between two execs). Key is unique within a capture and
+// never 0; ParentKey is 0 when the parent is unknown.
+type Process struct {
+	CaptureID   string
+	Key         uint64
+	ParentKey   uint64
+	PID, PPID   int64
+	Start, Exit *time.Time
+	Exe         string
+	Cmdline     string
+	Args        []string
+	User        string
+	UID         int64
+	ContainerID string
+	Ancestry    string
+	FirstEvent  uint64
+	LastEvent   uint64
+}
+
+// Event is one replayed event; Num is its position in the capture, unique within it.
+type Event struct {
+	CaptureID  string
+	Num        uint64
+	Time       time.Time
+	Kind       string
+	PID, TID   int64
+	ProcessKey uint64
+	Res        int64
+	FD         int64
+	Path       string
+	Args       string
+	Tuple      string
+	Data       []byte
+}
+
+// Connection is one socket's conversation with a peer; ID is unique within a capture and never 0.
+type Connection struct {
+	CaptureID  string
+	ID         uint64
+	ProcessKey uint64
+	PID        int64
+	Proto      string
+	LocalIP    string
+	LocalPort  int
+	RemoteIP   string
+	RemotePort int
+	Names      []string
+	DNSAnswer  string
+	FirstTime  time.Time
+	LastTime   time.Time
+	BytesSent  uint64
+	BytesRecv  uint64
+	Payload    []byte
+}
+
+// DNS is one DNS answer (or unanswered query) seen in the capture.
+type DNS struct {
+	CaptureID  string
+	Time       time.Time
+	QName      string
+	QType      string
+	RCode      string
+	Answers    []string
+	CNAMEs     []string
+	TTL        uint32
+	Resolver   string
+	PID        int64
+	ProcessKey uint64
+}
+
+// File is one file system action. Action is one of create, write, rename, chmod, unlink, open.
+type File struct {
+	CaptureID  string
+	Time       time.Time
+	Action     string
+	Path       string
+	Mode       int64
+	PID        int64
+	ProcessKey uint64
+	EventNum   uint64
+}
+
+// Finding is one rule match. EventNum, ProcessKey and ConnectionID are 0 when not applicable.
+type Finding struct {
+	CaptureID    string
+	ID           uint64
+	Rule         string
+	Priority     string
+	Source       string
+	Time         time.Time
+	Output       string
+	OutputFields map[string]any
+	Tags         []string
+	EventNum     uint64
+	PID          int64
+	ProcessKey   uint64
+	ConnectionID uint64
+}
+
+// Rule is one rule loaded for the analysis of a capture.
+type Rule struct {
+	CaptureID, Name, Priority, Source, Desc, Condition, Output string
+	Tags                                                       []string
+	Enabled                                                    bool
+}

@@ -1,0 +1,242 @@
+package rules
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Node is a condition tree node: *AndExpr, *OrExpr, *NotExpr, *Check or *MacroRef. Once a
+// RuleSet is loaded, rule and macro trees hold no *MacroRef.
+//
+// String renders the canonical text of a tree: every and/or group in parentheses, values
+// quoted only when they must be. Parsing a canonical text yields a tree with the same text.
+type Node interface {
+	String() string
+	// Position returns where the node's text starts in its rules file.
+	Position() Pos
+}
+
+// AndExpr is true when all of Kids are.
+type AndExpr struct {
+	Kids []Node
+	Pos  Pos
+}
+
+// OrExpr is true when one of Kids is.
+type OrExpr struct {
+	Kids []Node
+	Pos  Pos
+}
+
+// NotExpr negates X.
+type NotExpr struct {
+	X   Node
+	Pos Pos
+}
+
+// MacroRef is a bare identifier in a check position: a use of the macro Name.
+type MacroRef struct {
+	Name string
+	Pos  Pos
+}
+
+// Check compares a field with a value: `Field Op [Mod] Value`. Value is nil for exists.
+type Check struct {
+	Field FieldRef
+	Op    string // one of the operators in opNames
+	Mod   string // "", "oneof", "anyof" or "allof"
+	Value *Value
+	Pos   Pos
+}
+
+// FieldRef names a field with its optional bracketed argument and the transformers applied to
+// it, outermost first: tolower(basename(proc.exepath)) has Transformers [tolower basename].
+type FieldRef struct {
+	Name         string
+	Arg          string
+	HasArg       bool
+	Transformers []string
+	Pos          Pos
+}
+
+// Value is the right side of a check: one text, a parenthesised list of texts, or another
+// field (val(field) or a transformer applied to one).
+type Value struct {
+	List  bool
+	Items []string // one item unless List
+	Field *FieldRef
+}
+
+// Position implements Node.
+func (n *AndExpr) Position() Pos { return n.Pos }
+
+// Position implements Node.
+func (n *OrExpr) Position() Pos { return n.Pos }
+
+// Position implements Node.
+func (n *NotExpr) Position() Pos { return n.Pos }
+
+// Position implements Node.
+func (n *MacroRef) Position() Pos { return n.Pos }
+
+// Position implements Node.
+func (n *Check) Position() Pos { return n.Pos }
+
+func (n *AndExpr) String() string { return joinNodes(n.Kids, " and ") }
+func (n *OrExpr) String() string  { return joinNodes(n.Kids, " or ") }
+func (n *NotExpr) String() string { return "not " + n.X.String() }
+func (n *MacroRef) String() string {
+	return n.Name
+}
+
+func joinNodes(kids []Node, sep string) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, k := range kids {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(k.String())
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+func (n *Check) String() string {
+	var b strings.Builder
+	b.WriteString(n.Field.String())
+	b.WriteByte(' ')
+	b.WriteString(n.Op)
+	if n.Mod != "" {
+		b.WriteByte(' ')
+		b.WriteString(n.Mod)
+	}
+	if n.Value != nil {
+		b.WriteByte(' ')
+		b.WriteString(n.Value.String())
+	}
+	return b.String()
+}
+
+// String renders the field reference as it is written in conditions and outputs.
+func (f FieldRef) String() string {
+	var b strings.Builder
+	for _, t := range f.Transformers {
+		b.WriteString(t)
+		b.WriteByte('(')
+	}
+	b.WriteString(f.Name)
+	if f.HasArg {
+		b.WriteByte('[')
+		if f.Arg != "" && !strings.ContainsAny(f.Arg, "]\"' \t\r\n\f\b\\") {
+			b.WriteString(f.Arg)
+		} else {
+			b.WriteString(quote(f.Arg))
+		}
+		b.WriteByte(']')
+	}
+	for range f.Transformers {
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// String renders the value canonically.
+func (v *Value) String() string {
+	if v.Field != nil {
+		f := *v.Field
+		if len(f.Transformers) == 0 {
+			return "val(" + f.String() + ")"
+		}
+		// val() sits innermost: tolower(val(proc.name)).
+		inner := FieldRef{Name: f.Name, Arg: f.Arg, HasArg: f.HasArg}
+		s := "val(" + inner.String() + ")"
+		for i := len(f.Transformers) - 1; i >= 0; i-- {
+			s = f.Transformers[i] + "(" + s + ")"
+		}
+		return s
+	}
+	if !v.List {
+		return quoteIfNeeded(v.Items[0])
+	}
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, it := range v.Items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quoteIfNeeded(it))
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// quoteIfNeeded returns s bare when the parser reads it back as the same bare word.
+func quoteIfNeeded(s string) string {
+	if s == "" || strings.HasPrefix(s, "val(") {
+		return quote(s)
+	}
+	for i := 0; i < len(s); i++ {
+		if !isBareByte(s[i]) {
+			return quote(s)
+		}
+	}
+	return s
+}
+
+// quote renders s as a double-quoted string with the condition language's escapes.
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			if c < 0x20 || c == 0x7f {
+				b.WriteString(`\x`)
+				h := strconv.FormatUint(uint64(c), 16)
+				if len(h) < 2 {
+					b.WriteByte('0')
+				}
+				b.WriteString(h)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// walk calls fn for n and every node below it, stopping a branch when fn returns false.
+func walk(n Node, fn func(Node) bool) {
+	if !fn(n) {
+		return
+	}
+	switch n := n.(type) {
+	case *AndExpr:
+		for _, k := range n.Kids {
+			walk(k, fn)
+		}
+	case *OrExpr:
+		for _, k := range n.Kids {
+			walk(k, fn)
+		}
+	case *NotExpr:
+		walk(n.X, fn)
+	}
+}

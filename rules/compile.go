@@ -1,0 +1,373 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+
+	"saker/event"
+)
+
+// evalFn evaluates a compiled condition on an event.
+type evalFn func(*event.Event) bool
+
+// compiled is a compiled node: a function, or a constant when the engine knows the result at
+// compile time (evt.dir, evt.type checks implied by the rule's kind index).
+type compiled struct {
+	fn    evalFn
+	konst int8 // 0: use fn; 1: always true; -1: always false
+}
+
+var (
+	alwaysTrue  = compiled{konst: 1}
+	alwaysFalse = compiled{konst: -1}
+)
+
+func constOf(b bool) compiled {
+	if b {
+		return alwaysTrue
+	}
+	return alwaysFalse
+}
+
+func (c compiled) eval() evalFn {
+	switch c.konst {
+	case 1:
+		return func(*event.Event) bool { return true }
+	case -1:
+		return func(*event.Event) bool { return false }
+	}
+	return c.fn
+}
+
+// compiler binds one rule's tree to fields.
+type compiler struct {
+	p      FieldProvider // nil at load time, when only engine fields are known
+	source string
+	kinds  KindSet // the rule's kinds, for folding evt.type checks
+	fold   bool
+	cache  *fieldCache // nil: no caching
+	errs   []checkError
+}
+
+type checkError struct {
+	pos Pos
+	err error
+}
+
+// node compiles n, recording errors and carrying on so that every error of a rule shows.
+func (c *compiler) node(n Node) compiled {
+	switch x := n.(type) {
+	case *AndExpr:
+		return c.junction(x.Kids, true)
+	case *OrExpr:
+		return c.junction(x.Kids, false)
+	case *NotExpr:
+		k := c.node(x.X)
+		if k.konst != 0 {
+			return constOf(k.konst < 0)
+		}
+		f := k.fn
+		return compiled{fn: func(e *event.Event) bool { return !f(e) }}
+	case *Check:
+		if x.Field.Name == "evt.type" && c.fold && len(x.Field.Transformers) == 0 && (x.Value == nil || x.Value.Field == nil) {
+			set, err := evtTypeKinds(x)
+			if err != nil {
+				c.errs = append(c.errs, checkError{x.Pos, err})
+				return alwaysFalse
+			}
+			switch {
+			case c.kinds.subsetOf(set):
+				return alwaysTrue
+			case c.kinds.and(set) == KindSet{}:
+				return alwaysFalse
+			}
+			return compiled{fn: func(e *event.Event) bool { return set.Has(e.Kind) }}
+		}
+		r, err := c.checkCompiled(x)
+		if err != nil {
+			if !isBindError(err) {
+				err = fmt.Errorf("%s %s: %w", x.Field.String(), x.Op, err)
+			}
+			c.errs = append(c.errs, checkError{x.Pos, err})
+			return alwaysFalse
+		}
+		return r
+	case *MacroRef:
+		c.errs = append(c.errs, checkError{x.Pos, fmt.Errorf("unresolved macro %q", x.Name)})
+		return alwaysFalse
+	}
+	c.errs = append(c.errs, checkError{n.Position(), fmt.Errorf("unexpected node %T", n)})
+	return alwaysFalse
+}
+
+// junction compiles an and (isAnd) or an or, dropping constant kids.
+func (c *compiler) junction(kids []Node, isAnd bool) compiled {
+	kids = mergeChecks(flatten(kids, isAnd), isAnd)
+	var fns []evalFn
+	decided := false
+	for _, k := range kids {
+		// After a deciding constant the rest still compiles, for its errors.
+		r := c.node(k)
+		switch {
+		case decided:
+		case r.konst == 0:
+			fns = append(fns, r.fn)
+		case (r.konst < 0) == isAnd:
+			// false in an and, true in an or decides the whole junction.
+			decided = true
+		}
+	}
+	if decided {
+		return constOf(!isAnd)
+	}
+	switch len(fns) {
+	case 0:
+		return constOf(isAnd)
+	case 1:
+		return compiled{fn: fns[0]}
+	case 2:
+		a, b := fns[0], fns[1]
+		if isAnd {
+			return compiled{fn: func(e *event.Event) bool { return a(e) && b(e) }}
+		}
+		return compiled{fn: func(e *event.Event) bool { return a(e) || b(e) }}
+	}
+	if isAnd {
+		return compiled{fn: func(e *event.Event) bool {
+			for _, f := range fns {
+				if !f(e) {
+					return false
+				}
+			}
+			return true
+		}}
+	}
+	return compiled{fn: func(e *event.Event) bool {
+		for _, f := range fns {
+			if f(e) {
+				return true
+			}
+		}
+		return false
+	}}
+}
+
+// check compiles one check into a function (used at load time for evt.type).
+func (c *compiler) check(ch *Check) (evalFn, error) {
+	r, err := c.checkCompiled(ch)
+	if err != nil {
+		return nil, err
+	}
+	return r.eval(), nil
+}
+
+func (c *compiler) checkCompiled(ch *Check) (compiled, error) {
+	lhs, err := c.operand(ch.Field)
+	if err != nil {
+		return compiled{}, err
+	}
+	if ch.Op == "exists" {
+		return existsCheck(lhs), nil
+	}
+	if ch.Value.Field != nil {
+		rhs, err := c.operand(*ch.Value.Field)
+		if err != nil {
+			return compiled{}, err
+		}
+		return fieldCheck(ch.Op, lhs, rhs)
+	}
+	items := ch.Value.Items
+	if lhs.isConst {
+		pred, err := strPred(ch.Op, ch.Mod, items)
+		if err != nil {
+			return compiled{}, err
+		}
+		return constOf(pred(lhs.constStr)), nil
+	}
+	numOp := ch.Mod == "" && isNumOp(ch.Op)
+	switch {
+	case lhs.typ == FieldString || lhs.typ == FieldBytes:
+		pred, err := strPred(ch.Op, ch.Mod, items)
+		if err != nil {
+			return compiled{}, err
+		}
+		get := lhs.str
+		return compiled{fn: func(e *event.Event) bool {
+			b, ok := get(e)
+			return ok && pred(b)
+		}}, nil
+	case lhs.typ == FieldStrings:
+		pred, err := strPred(ch.Op, ch.Mod, items)
+		if err != nil {
+			return compiled{}, err
+		}
+		get := lhs.list
+		var buf [][]byte
+		return compiled{fn: func(e *event.Event) bool {
+			l, ok := get(e, buf[:0])
+			buf = l[:0]
+			if !ok {
+				return false
+			}
+			for _, b := range l {
+				if pred(b) {
+					return true
+				}
+			}
+			return false
+		}}, nil
+	case isNumeric(lhs.typ) && numOp:
+		pred, err := numPred(ch.Op, items, lhs.typ)
+		if err != nil {
+			return compiled{}, err
+		}
+		get := lhs.num
+		return compiled{fn: func(e *event.Event) bool {
+			n, ok := get(e)
+			return ok && pred(n)
+		}}, nil
+	case lhs.typ == FieldIP && ch.Mod == "" && isIPOp(ch.Op):
+		pred, err := ipPred(ch.Op, items)
+		if err != nil {
+			return compiled{}, err
+		}
+		get := lhs.ip
+		return compiled{fn: func(e *event.Event) bool {
+			a, ok := get(e)
+			return ok && pred(a)
+		}}, nil
+	}
+	// A string operator on a number or address compares its text.
+	pred, err := strPred(ch.Op, ch.Mod, items)
+	if err != nil {
+		return compiled{}, err
+	}
+	str := lhs.stringer()
+	var buf []byte
+	return compiled{fn: func(e *event.Event) bool {
+		b, ok := str(e, buf[:0])
+		buf = b[:0]
+		return ok && pred(b)
+	}}, nil
+}
+
+// isBindError reports whether err comes from the FieldProvider, whose errors name the field.
+func isBindError(err error) bool {
+	return errors.Is(err, ErrUnknownField) || errors.Is(err, ErrBadFieldArg) || errors.Is(err, ErrUnknownSource)
+}
+
+func isNumOp(op string) bool {
+	switch op {
+	case "=", "==", "!=", "<", "<=", ">", ">=", "in", "intersects":
+		return true
+	}
+	return false
+}
+
+func isIPOp(op string) bool {
+	switch op {
+	case "=", "==", "!=", "in", "intersects":
+		return true
+	}
+	return false
+}
+
+func existsCheck(o operand) compiled {
+	switch {
+	case o.isConst:
+		return alwaysTrue
+	case o.typ == FieldString || o.typ == FieldBytes:
+		get := o.str
+		return compiled{fn: func(e *event.Event) bool { _, ok := get(e); return ok }}
+	case o.typ == FieldIP:
+		get := o.ip
+		return compiled{fn: func(e *event.Event) bool { _, ok := get(e); return ok }}
+	case o.typ == FieldStrings:
+		get := o.list
+		var buf [][]byte
+		return compiled{fn: func(e *event.Event) bool {
+			l, ok := get(e, buf[:0])
+			buf = l[:0]
+			return ok
+		}}
+	}
+	get := o.num
+	return compiled{fn: func(e *event.Event) bool { _, ok := get(e); return ok }}
+}
+
+// fieldCheck compares two fields: numerically when both are numbers, as addresses when
+// both are IPs, as text otherwise. A list on either side matches when any element does.
+func fieldCheck(op string, lhs, rhs operand) (compiled, error) {
+	if isNumeric(lhs.typ) && isNumeric(rhs.typ) && !lhs.isConst && !rhs.isConst {
+		cmp, err := num2Pred(op, lhs.typ)
+		if err != nil {
+			return compiled{}, err
+		}
+		a, b := lhs.num, rhs.num
+		return compiled{fn: func(e *event.Event) bool {
+			x, ok := a(e)
+			if !ok {
+				return false
+			}
+			y, ok := b(e)
+			return ok && cmp(x, y)
+		}}, nil
+	}
+	if lhs.typ == FieldIP && rhs.typ == FieldIP && isIPOp(op) && op != "in" && op != "intersects" {
+		a, b := lhs.ip, rhs.ip
+		eq := op != "!="
+		return compiled{fn: func(e *event.Event) bool {
+			x, ok := a(e)
+			if !ok {
+				return false
+			}
+			y, ok := b(e)
+			return ok && (x.Unmap() == y.Unmap()) == eq
+		}}, nil
+	}
+	cmp, err := str2Pred(op)
+	if err != nil {
+		return compiled{}, err
+	}
+	as, bs := listOf(lhs), listOf(rhs)
+	var abuf, bbuf [][]byte
+	return compiled{fn: func(e *event.Event) bool {
+		al, ok := as(e, abuf[:0])
+		abuf = al[:0]
+		if !ok {
+			return false
+		}
+		bl, ok := bs(e, bbuf[:0])
+		bbuf = bl[:0]
+		if !ok {
+			return false
+		}
+		for _, x := range al {
+			for _, y := range bl {
+				if cmp(x, y) {
+					return true
+				}
+			}
+		}
+		return false
+	}}, nil
+}
+
+// listOf views any operand as a list of texts.
+func listOf(o operand) func(*event.Event, [][]byte) ([][]byte, bool) {
+	if o.typ == FieldStrings && !o.isConst {
+		return o.list
+	}
+	str := o.stringer()
+	var buf []byte
+	return func(e *event.Event, out [][]byte) ([][]byte, bool) {
+		b, ok := str(e, buf[:0])
+		if o.typ != FieldString && o.typ != FieldBytes {
+			buf = b
+		}
+		if !ok {
+			return out, false
+		}
+		return append(out, b), true
+	}
+}

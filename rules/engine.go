@@ -1,0 +1,144 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+
+	"saker/event"
+)
+
+// Engine is a compiled RuleSet: enabled rules as closures over field extractors, indexed by
+// the event kinds they can match. An Engine is not safe for concurrent use: compiled checks
+// keep scratch buffers, as the analyzer's single replay loop allows.
+type Engine struct {
+	rules  []*CompiledRule
+	byKind [event.NumKinds][]*CompiledRule
+	gen    *uint64 // bumped per evaluated event; see fieldCache
+}
+
+// CompiledRule is a rule bound to fields: its spec, its condition and its output format.
+type CompiledRule struct {
+	*Rule
+	eval evalFn
+	out  *outputFormat
+	gen  *uint64
+}
+
+// Compile binds every rule of rs to the fields of p. Rules whose source p does not serve are
+// skipped with a warning, as are rules with skip-if-unknown-filter that use unknown fields;
+// every other binding error (unknown field or argument, bad value for the field's type, bad
+// regex, unknown output field) is returned in an ErrorList naming file:line:col and the rule.
+// Disabled rules are checked too but do not run.
+func (rs *RuleSet) Compile(p FieldProvider) (*Engine, []Warning, error) {
+	served := map[string]bool{}
+	for _, s := range p.Sources() {
+		served[s] = true
+	}
+	en := &Engine{gen: new(uint64)}
+	cache := &fieldCache{gen: en.gen, ops: map[string]operand{}}
+	var errs ErrorList
+	var warns []Warning
+	seen := map[string]bool{}
+	for _, r := range rs.Rules {
+		item := itemName("rule", r.Name)
+		if !served[r.Source] {
+			warns = append(warns, Warning{Pos: r.Pos, Item: item, Msg: fmt.Sprintf("source %q is not served; rule skipped", r.Source)})
+			continue
+		}
+		cc := &compiler{p: p, source: r.Source, kinds: r.Kinds, fold: true, cache: cache}
+		res := cc.node(r.AST)
+		out, oerrs := cc.output(r.Output, r.outputAt)
+		cc.errs = append(cc.errs, oerrs...)
+		if len(cc.errs) > 0 {
+			if r.SkipIfUnknownFilter && allUnknown(cc.errs) {
+				warns = append(warns, Warning{Pos: r.Pos, Item: item, Msg: fmt.Sprintf("rule skipped: %v", cc.errs[0].err)})
+				continue
+			}
+			for _, ce := range cc.errs {
+				if errors.Is(ce.err, ErrUnknownSource) {
+					warns = append(warns, Warning{Pos: r.Pos, Item: item, Msg: fmt.Sprintf("rule skipped: %v", ce.err)})
+					break
+				}
+				msg := ce.err.Error()
+				key := ce.pos.String() + msg
+				if seen[key] {
+					continue // a macro used by several rules reports once
+				}
+				seen[key] = true
+				errs = append(errs, &Error{Pos: ce.pos, Item: item, Msg: msg})
+			}
+			continue
+		}
+		cr := &CompiledRule{Rule: r, eval: res.eval(), out: out, gen: en.gen}
+		if !r.Enabled {
+			continue
+		}
+		en.rules = append(en.rules, cr)
+		if res.konst < 0 {
+			continue
+		}
+		for _, k := range r.Kinds.Kinds() {
+			en.byKind[k] = append(en.byKind[k], cr)
+		}
+	}
+	sortErrors(errs, rs.files)
+	if len(errs) > 0 {
+		return nil, warns, errs
+	}
+	return en, warns, nil
+}
+
+func allUnknown(errs []checkError) bool {
+	for _, e := range errs {
+		if !errors.Is(e.err, ErrUnknownField) {
+			return false
+		}
+	}
+	return true
+}
+
+// Rules returns the enabled compiled rules in definition order.
+func (en *Engine) Rules() []*CompiledRule { return en.rules }
+
+// RulesFor returns the enabled rules that can match events of kind k.
+func (en *Engine) RulesFor(k event.Kind) []*CompiledRule {
+	if int(k) >= len(en.byKind) {
+		return nil
+	}
+	return en.byKind[k]
+}
+
+// Match calls fn for every enabled rule whose condition holds for e, in definition order.
+// Only the rules indexed under e's kind run.
+func (en *Engine) Match(e *event.Event, fn func(r *CompiledRule)) {
+	if int(e.Kind) >= len(en.byKind) {
+		return
+	}
+	*en.gen++
+	for _, r := range en.byKind[e.Kind] {
+		if r.eval(e) {
+			fn(r)
+		}
+	}
+}
+
+// AppendMatches appends the rules matching e to dst and returns it, so that a caller can
+// reuse one slice for every event.
+func (en *Engine) AppendMatches(dst []*CompiledRule, e *event.Event) []*CompiledRule {
+	if int(e.Kind) >= len(en.byKind) {
+		return dst
+	}
+	*en.gen++
+	for _, r := range en.byKind[e.Kind] {
+		if r.eval(e) {
+			dst = append(dst, r)
+		}
+	}
+	return dst
+}
+
+// Eval reports whether the rule's condition holds for e, whatever e's kind.
+func (r *CompiledRule) Eval(e *event.Event) bool {
+	*r.gen++
+	return r.Kinds.Has(e.Kind) && r.eval(e)
+}

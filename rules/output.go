@@ -1,0 +1,254 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"saker/event"
+)
+
+// outputFormat is a compiled output: literal text and fields.
+type outputFormat struct {
+	segs   []outSeg
+	fields []*outField // distinct fields, in order of first use
+}
+
+type outSeg struct {
+	lit   string
+	field *outField
+	width int
+}
+
+type outField struct {
+	name    string // as written, the key of output_fields
+	op      operand
+	special string // "evt.args" or "container.info"
+}
+
+// OutputField is one field of an alert's output_fields. Value is nil when the field is
+// missing, else a string, int64, uint64, bool or []string.
+type OutputField struct {
+	Name  string
+	Value any
+}
+
+// output compiles an output format: %field (with argument and transformers), %Nfield padded
+// or cut to N bytes. The longest dotted prefix that is a field wins, so %proc.name. ends at
+// the dot.
+func (c *compiler) output(s string, at func(int) Pos) (*outputFormat, []checkError) {
+	of := &outputFormat{}
+	byName := map[string]*outField{}
+	var errs []checkError
+	var lit strings.Builder
+	i := 0
+	for i < len(s) {
+		if s[i] != '%' {
+			lit.WriteByte(s[i])
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		width := 0
+		if j > i+1 {
+			width, _ = strconv.Atoi(s[i+1 : j])
+		}
+		f, end, err := c.outputField(s, j)
+		if err != nil {
+			p := Pos{}
+			if at != nil {
+				p = at(i)
+			}
+			errs = append(errs, checkError{p, fmt.Errorf("output: %w", err)})
+		}
+		if f == nil {
+			lit.WriteByte('%')
+			i++
+			continue
+		}
+		if lit.Len() > 0 {
+			of.segs = append(of.segs, outSeg{lit: lit.String()})
+			lit.Reset()
+		}
+		if old := byName[f.name]; old != nil {
+			f = old
+		} else {
+			byName[f.name] = f
+			if f.special != "container.info" {
+				of.fields = append(of.fields, f)
+			}
+		}
+		of.segs = append(of.segs, outSeg{field: f, width: width})
+		i = end
+	}
+	if lit.Len() > 0 {
+		of.segs = append(of.segs, outSeg{lit: lit.String()})
+	}
+	return of, errs
+}
+
+// outputField parses the field at s[j:]. It returns nil without error when no field starts
+// there (the % is then literal text).
+func (c *compiler) outputField(s string, j int) (f *outField, end int, err error) {
+	p := &parser{s: s, i: j, pos: func(int) Pos { return Pos{} }}
+	var ref FieldRef
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				if _, ok := r.(*SyntaxError); !ok {
+					panic(r)
+				}
+				ref.Name = ""
+			}
+		}()
+		ref = p.parseField(false)
+	}()
+	if ref.Name == "" || !strings.Contains(ref.Name, ".") {
+		return nil, 0, nil
+	}
+	for {
+		switch ref.Name {
+		case "evt.args", "container.info":
+			if len(ref.Transformers) == 0 && !ref.HasArg {
+				return &outField{name: ref.Name, special: ref.Name}, j + len(ref.Name), nil
+			}
+		}
+		op, err := c.operand(ref)
+		if err == nil {
+			return &outField{name: ref.String(), op: op}, p.i, nil
+		}
+		// Try a shorter dotted prefix: "%proc.name.suffix" names proc.name.
+		k := strings.LastIndexByte(ref.Name, '.')
+		if !errors.Is(err, ErrUnknownField) || len(ref.Transformers) > 0 || ref.HasArg || strings.Count(ref.Name, ".") < 2 {
+			return nil, 0, err
+		}
+		p.i -= len(ref.Name) - k
+		ref.Name = ref.Name[:k]
+	}
+}
+
+// AppendOutput appends the rule's output for e: fields rendered as text, <NA> when missing.
+func (r *CompiledRule) AppendOutput(dst []byte, e *event.Event) []byte {
+	*r.gen++
+	for _, sg := range r.out.segs {
+		if sg.field == nil {
+			dst = append(dst, sg.lit...)
+			continue
+		}
+		start := len(dst)
+		dst = sg.field.appendText(dst, e)
+		if sg.width > 0 {
+			if n := len(dst) - start; n > sg.width {
+				dst = dst[:start+sg.width]
+			} else {
+				for ; n < sg.width; n++ {
+					dst = append(dst, ' ')
+				}
+			}
+		}
+	}
+	return dst
+}
+
+// Format returns the rule's output text for e and its output fields.
+func (r *CompiledRule) Format(e *event.Event) (string, []OutputField) {
+	text := string(r.AppendOutput(nil, e))
+	*r.gen++
+	fields := make([]OutputField, len(r.out.fields))
+	for i, f := range r.out.fields {
+		fields[i] = OutputField{Name: f.name, Value: f.value(e)}
+	}
+	return text, fields
+}
+
+func (f *outField) appendText(dst []byte, e *event.Event) []byte {
+	switch f.special {
+	case "container.info":
+		return dst
+	case "evt.args":
+		return appendArgs(dst, e)
+	}
+	v := f.value(e)
+	switch v := v.(type) {
+	case nil:
+		return append(dst, "<NA>"...)
+	case string:
+		return append(dst, v...)
+	case int64:
+		return strconv.AppendInt(dst, v, 10)
+	case uint64:
+		return strconv.AppendUint(dst, v, 10)
+	case bool:
+		return strconv.AppendBool(dst, v)
+	case []string:
+		return append(dst, strings.Join(v, ",")...)
+	}
+	return dst
+}
+
+// value extracts the field as an output_fields value.
+func (f *outField) value(e *event.Event) any {
+	if f.special == "evt.args" {
+		return string(appendArgs(nil, e))
+	}
+	o := f.op
+	if o.isConst {
+		return string(o.constStr)
+	}
+	switch o.typ {
+	case FieldString, FieldBytes:
+		if b, ok := o.str(e); ok {
+			return string(b)
+		}
+	case FieldStrings:
+		if l, ok := o.list(e, nil); ok {
+			out := make([]string, len(l))
+			for i, b := range l {
+				out[i] = string(b)
+			}
+			return out
+		}
+	case FieldIP:
+		if a, ok := o.ip(e); ok {
+			return a.String()
+		}
+	case FieldUint:
+		if n, ok := o.num(e); ok {
+			return uint64(n)
+		}
+	case FieldBool:
+		if n, ok := o.num(e); ok {
+			return n != 0
+		}
+	case FieldTime:
+		if n, ok := o.num(e); ok {
+			return time.Unix(0, n).UTC().Format(time.RFC3339Nano)
+		}
+	case FieldInt, FieldDuration:
+		if n, ok := o.num(e); ok {
+			return n
+		}
+	}
+	return nil
+}
+
+// appendArgs renders the event's parameters as name=value pairs.
+func appendArgs(dst []byte, e *event.Event) []byte {
+	for i, p := range e.Kind.Params() {
+		if i >= int(e.NArgs) {
+			break
+		}
+		if i > 0 {
+			dst = append(dst, ' ')
+		}
+		dst = append(dst, p.Name...)
+		dst = append(dst, '=')
+		dst = event.AppendArg(dst, p, e.Args[i])
+	}
+	return dst
+}
