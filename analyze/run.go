@@ -169,7 +169,7 @@ func (a *Analyzer) Run(ctx context.Context, src event.Source) (*Result, error) {
 		}
 		res.Events++
 		s.Update(&e)
-		if res.Events == 1 {
+		if res.First.IsZero() && e.TS != 0 { // snapshot records of foreign formats carry no time
 			res.First = time.Unix(0, s.wallNS()).UTC()
 		}
 		lastTS = e.TS

@@ -5,6 +5,8 @@ package capture_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -70,6 +72,47 @@ func helper(mode string, args []string) error {
 		}
 		path := "/proc/self/fd/" + strconv.Itoa(fd)
 		return syscall.Exec(path, []string{"fileless", "x"}, nil)
+	case "workload": // args: dir port; a syscall-heavy mix, see BenchmarkSensorOverhead
+		return workload(args[0], args[1])
 	}
 	return fmt.Errorf("unknown helper mode %q", mode)
+}
+
+// Workload sizes: one run of the workload helper does this much.
+const (
+	workOpens    = 2000
+	workConnects = 100
+	workExecs    = 5
+)
+
+func workload(dir, portArg string) error {
+	path := filepath.Join(dir, "work")
+	for range workOpens {
+		fd, err := syscall.Open(path, syscall.O_CREAT|syscall.O_RDWR, 0o644)
+		if err != nil {
+			return err
+		}
+		syscall.Close(fd)
+	}
+	port, _ := strconv.Atoi(portArg)
+	msg := []byte("ping over loopback, a short payload of some size")
+	for range workConnects {
+		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+		if err != nil {
+			return err
+		}
+		if err := syscall.Connect(fd, &syscall.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+			return err
+		}
+		if err := syscall.Sendto(fd, msg, 0, nil); err != nil {
+			return err
+		}
+		syscall.Close(fd)
+	}
+	for range workExecs {
+		if err := exec.Command("/bin/true").Run(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -118,6 +118,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 		m.Counters["sensor_records"] = st.Records
 		m.Counters["snapshot_records"] = st.Snapshot
+		m.Counters["sensor_bytes"] = uint64(st.Bytes)
 		m.Counters["lost"] = st.LostTotal()
 	})
 	w.AddAnchor()

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -51,5 +52,44 @@ func TestExportParquetFleet(t *testing.T) {
 	}
 	if got := fmt.Sprint(r.Rows); got != "[[db1 /tmp/.x/xmrig] [web1 /tmp/.x/xmrig]]" {
 		t.Errorf("findings joined to processes = %s", got)
+	}
+}
+
+// TestExportHostile exports the hostile database and reads every row back from the Parquet files.
+func TestExportHostile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.duckdb")
+	s, err := Create(path, CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range hostile {
+		id := "c" + string(rune('a'+i))
+		if err := errors.Join(
+			s.AddCapture(&Capture{ID: id, Host: h, Start: t0}),
+			s.AddProcess(&Process{CaptureID: id, Key: 1, Cmdline: h}),
+			s.AddConnection(&Connection{CaptureID: id, ID: 1}), // no time: day is NULL
+		); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "pq")
+	if err := ExportParquet(context.Background(), path, out); err != nil {
+		t.Fatal(err)
+	}
+	for _, tbl := range []string{"capture", "processes", "connections"} {
+		r := oneRow(t, path, `SELECT count(*), count(DISTINCT capture_id) FROM read_parquet(?, hive_partitioning = true)`,
+			filepath.Join(out, tbl, "**", "*.parquet"))
+		if r[0] != int64(len(hostile)) || r[1] != int64(len(hostile)) {
+			t.Errorf("%s: %v rows of %v captures read back, want %d", tbl, r[0], r[1], len(hostile))
+		}
+	}
+	r := oneRow(t, path, `SELECT count(*) FROM read_parquet(?) p JOIN processes d
+		ON p.capture_id = d.capture_id AND p.cmdline IS NOT DISTINCT FROM d.cmdline AND p.cmdline_raw IS NOT DISTINCT FROM d.cmdline_raw`,
+		filepath.Join(out, "processes", "**", "*.parquet"))
+	if r[0] != int64(len(hostile)) {
+		t.Errorf("%v processes exported byte-exact, want %d", r[0], len(hostile))
 	}
 }

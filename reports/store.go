@@ -42,7 +42,7 @@ type Store struct {
 }
 
 // Create starts a database at path. It returns ErrExists when path exists and opts allow neither
-// replacing nor appending.
+// replacing nor appending; with both Force and Append, Force wins and the database starts empty.
 func Create(path string, opts CreateOptions) (*Store, error) {
 	_, err := os.Stat(path)
 	exists := err == nil

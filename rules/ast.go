@@ -82,12 +82,17 @@ func (n *MacroRef) Position() Pos { return n.Pos }
 // Position implements Node.
 func (n *Check) Position() Pos { return n.Pos }
 
+// String implements Node.
 func (n *AndExpr) String() string { return joinNodes(n.Kids, " and ") }
-func (n *OrExpr) String() string  { return joinNodes(n.Kids, " or ") }
+
+// String implements Node.
+func (n *OrExpr) String() string { return joinNodes(n.Kids, " or ") }
+
+// String implements Node.
 func (n *NotExpr) String() string { return "not " + n.X.String() }
-func (n *MacroRef) String() string {
-	return n.Name
-}
+
+// String implements Node.
+func (n *MacroRef) String() string { return n.Name }
 
 func joinNodes(kids []Node, sep string) string {
 	var b strings.Builder
@@ -102,6 +107,7 @@ func joinNodes(kids []Node, sep string) string {
 	return b.String()
 }
 
+// String implements Node.
 func (n *Check) String() string {
 	var b strings.Builder
 	b.WriteString(n.Field.String())

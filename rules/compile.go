@@ -187,6 +187,9 @@ func (c *compiler) checkCompiled(ch *Check) (compiled, error) {
 	numOp := ch.Mod == "" && isNumOp(ch.Op)
 	switch {
 	case lhs.typ == FieldString || lhs.typ == FieldBytes:
+		if fn := strCheckInline(ch.Op, ch.Mod, items, lhs.str); fn != nil {
+			return compiled{fn: fn}, nil
+		}
 		pred, err := strPred(ch.Op, ch.Mod, items)
 		if err != nil {
 			return compiled{}, err
@@ -217,6 +220,9 @@ func (c *compiler) checkCompiled(ch *Check) (compiled, error) {
 			return false
 		}}, nil
 	case isNumeric(lhs.typ) && numOp:
+		if fn, err := numCheckInline(ch.Op, items, lhs.typ, lhs.num); fn != nil || err != nil {
+			return compiled{fn: fn}, err
+		}
 		pred, err := numPred(ch.Op, items, lhs.typ)
 		if err != nil {
 			return compiled{}, err

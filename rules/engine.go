@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"saker/event"
 )
@@ -68,6 +69,9 @@ func (rs *RuleSet) Compile(p FieldProvider) (*Engine, []Warning, error) {
 				errs = append(errs, &Error{Pos: ce.pos, Item: item, Msg: msg})
 			}
 			continue
+		}
+		if strings.Contains(r.Output, "%container.info") {
+			warns = append(warns, Warning{Pos: r.Pos, Item: item, Msg: "%container.info is deprecated and prints nothing"})
 		}
 		cr := &CompiledRule{Rule: r, eval: res.eval(), out: out, gen: en.gen}
 		if !r.Enabled {

@@ -141,12 +141,11 @@ func (l *loader) exception(it *item, n *yaml.Node) (Exception, bool) {
 
 func exceptionTuple(n *yaml.Node, single bool) ([]ExceptionValue, bool) {
 	if single {
-		// One value of an `in` list; a list here contributes several items.
-		if n.Kind == yaml.ScalarNode {
-			return []ExceptionValue{{Items: []string{n.Value}}}, true
+		// One item of the `in` list.
+		if n.Kind != yaml.ScalarNode {
+			return nil, false
 		}
-		ev, ok := scalarItems(n)
-		return []ExceptionValue{{Items: ev}}, ok
+		return []ExceptionValue{{Items: []string{n.Value}}}, true
 	}
 	if n.Kind != yaml.SequenceNode {
 		return nil, false
@@ -196,12 +195,9 @@ func (l *loader) appendExceptions(it *item, r *Rule, exs []Exception) {
 				break
 			}
 			for _, v := range ex.Values {
-				if old.SingleField {
-					var items []string
-					for _, el := range v {
-						items = append(items, el.Items...)
-					}
-					v = []ExceptionValue{{Items: items}}
+				if old.SingleField && (len(v) != 1 || v[0].List) {
+					l.errorf(ex.Pos, it.name, "exception %q: values of a one-field exception must be scalars", ex.Name)
+					break
 				}
 				if !old.SingleField && len(v) != len(old.Fields) {
 					l.errorf(ex.Pos, it.name, "exception %q: value has %d elements, fields has %d", ex.Name, len(v), len(old.Fields))
@@ -217,24 +213,35 @@ func (l *loader) appendExceptions(it *item, r *Rule, exs []Exception) {
 }
 
 // renderException renders one exception as Falco pastes it into the rule condition, or ""
-// when it has no values.
+// when it has no values. The spacing is Falco's, to the byte: `(field in (a, b))` for one
+// field, `(( f1 = a and  f2 in (x)) or ( ...))` for a list of fields.
 func renderException(ex Exception) string {
 	if len(ex.Values) == 0 {
 		return ""
 	}
+	var b strings.Builder
 	if ex.SingleField {
-		var items []string
-		for _, v := range ex.Values {
-			for _, it := range v[0].Items {
-				items = append(items, quoteItem(it))
+		for i, v := range ex.Values {
+			if i == 0 {
+				b.WriteString("(" + ex.Fields[0] + " " + ex.Comps[0] + " (")
+			} else {
+				b.WriteString(", ")
 			}
+			b.WriteString(quoteItem(v[0].Items[0]))
 		}
-		return "(" + ex.Fields[0] + " " + ex.Comps[0] + " (" + strings.Join(items, ", ") + "))"
+		b.WriteString("))")
+		return b.String()
 	}
-	var ors []string
-	for _, tuple := range ex.Values {
-		var ands []string
-		for i, v := range tuple {
+	b.WriteString("(")
+	for i, tuple := range ex.Values {
+		if i > 0 {
+			b.WriteString(" or ")
+		}
+		b.WriteString("(")
+		for k, v := range tuple {
+			if k > 0 {
+				b.WriteString(" and ")
+			}
 			var val string
 			if v.List {
 				q := make([]string, len(v.Items))
@@ -242,44 +249,41 @@ func renderException(ex Exception) string {
 					q[j] = quoteItem(it)
 				}
 				val = "(" + strings.Join(q, ", ") + ")"
-			} else {
-				val = quoteItem(v.Items[0])
-				if listOps[ex.Comps[i]] && !strings.HasPrefix(val, "(") {
+			} else if val = v.Items[0]; listOps[ex.Comps[k]] {
+				if !strings.HasPrefix(val, "(") {
 					val = "(" + val + ")"
 				}
+			} else {
+				val = quoteItem(val)
 			}
-			ands = append(ands, ex.Fields[i]+" "+ex.Comps[i]+" "+val)
+			b.WriteString(" " + ex.Fields[k] + " " + ex.Comps[k] + " " + val)
 		}
-		ors = append(ors, "("+strings.Join(ands, " and ")+")")
+		b.WriteString(")")
 	}
-	return "(" + strings.Join(ors, " or ") + ")"
+	b.WriteString(")")
+	return b.String()
 }
 
-// conditionWithExceptions returns the rule's condition with its exceptions: (cond) and not
-// e1 and not e2 ..., or the condition unchanged when no exception has values.
+// conditionWithExceptions returns the rule's condition with its exceptions, as Falco builds
+// it: a rule with exceptions gets its condition in parentheses, then " and not " and each
+// exception that has values.
 func (l *loader) conditionWithExceptions(r *Rule) srcText {
-	var parts []string
-	var poss []Pos
-	for _, ex := range r.Exceptions {
-		if ex.Fields == nil {
-			l.errorf(ex.Pos, itemName("rule", r.Name), "exception %q has no fields", ex.Name)
-			continue
-		}
-		if s := renderException(ex); s != "" {
-			parts = append(parts, s)
-			poss = append(poss, ex.Pos)
-		}
-	}
-	if len(parts) == 0 {
+	if len(r.Exceptions) == 0 {
 		return r.cond
 	}
 	var t srcText
 	t.add("(", fixedPos(r.cond.pos(0)))
 	t.addText(r.cond)
 	t.add(")", fixedPos(r.cond.pos(len(r.cond.s))))
-	for i, s := range parts {
-		t.add(" and not ", fixedPos(poss[i]))
-		t.add(s, fixedPos(poss[i]))
+	for _, ex := range r.Exceptions {
+		if ex.Fields == nil {
+			l.errorf(ex.Pos, itemName("rule", r.Name), "exception %q has no fields", ex.Name)
+			continue
+		}
+		if s := renderException(ex); s != "" {
+			t.add(" and not ", fixedPos(ex.Pos))
+			t.add(s, fixedPos(ex.Pos))
+		}
 	}
 	return t
 }

@@ -97,9 +97,6 @@ func (rs *RuleSet) expandLists(t srcText) srcText {
 			l.used = true
 		}
 	}
-	if len(origin) == len(s) {
-		origin = append(origin, len(t.s))
-	}
 	var out srcText
 	out.add(s, func(off int) Pos {
 		if off < 0 || off >= len(origin) {

@@ -48,7 +48,7 @@ func TestExceptions(t *testing.T) {
       values:
         - [bash, /etc]
         - [my app, [a, b]]
-`, "(evt.type = open) and not ((proc.name = bash and fd.name in (/etc)) or (proc.name = \"my app\" and fd.name in (a, b)))"},
+`, "(evt.type = open) and not (( proc.name = bash and  fd.name in (/etc)) or ( proc.name = \"my app\" and  fd.name in (a, b)))"},
 		{"default comps and in", `
 - rule: r
   desc: d
@@ -63,7 +63,7 @@ func TestExceptions(t *testing.T) {
       fields: [proc.name, fd.directory]
       comps: [=, in]
       values: [[x, /tmp]]
-`, "(evt.type = open) and not ((proc.name = a and proc.pname = b)) and not ((proc.name = x and fd.directory in (/tmp)))"},
+`, "(evt.type = open) and not (( proc.name = a and  proc.pname = b)) and not (( proc.name = x and  fd.directory in (/tmp)))"},
 		{"single field", `
 - rule: r
   desc: d
@@ -86,7 +86,7 @@ func TestExceptions(t *testing.T) {
   exceptions:
     - name: empty
       fields: [proc.name]
-`, "evt.type = open"},
+`, "(evt.type = open)"},
 		{"appended exception values", baseRule + `
   exceptions:
     - name: procs
@@ -102,7 +102,7 @@ func TestExceptions(t *testing.T) {
       values: [[/x]]
   override:
     exceptions: append
-`, "(evt.type = open) and not (proc.name in (a, b)) and not ((fd.name = /x))"},
+`, "(evt.type = open) and not (proc.name in (a, b)) and not (( fd.name = /x))"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

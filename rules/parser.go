@@ -28,6 +28,7 @@ type SyntaxError struct {
 	Msg string
 }
 
+// Error formats the error with its offset.
 func (e *SyntaxError) Error() string { return fmt.Sprintf("offset %d: %s", e.Off, e.Msg) }
 
 // ParseCondition parses a condition as written (lists already expanded). Positions in the tree

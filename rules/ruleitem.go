@@ -153,7 +153,7 @@ func (l *loader) ruleFields(it *item) (*Rule, bool) {
 	}
 	if it.has("exceptions") {
 		ex, ok := l.exceptions(it)
-		r.Exceptions, r.excPos, good = ex, it.pos("exceptions"), good && ok
+		r.Exceptions, good = ex, good && ok
 	}
 	return r, good
 }

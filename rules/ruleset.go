@@ -70,7 +70,6 @@ type Rule struct {
 
 	cond       srcText
 	outputAt   func(int) Pos
-	excPos     Pos
 	index, vis int
 }
 

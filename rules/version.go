@@ -12,10 +12,10 @@ import (
 // asking for a newer engine (or another major version) fail to load.
 const EngineVersion = "0.57.0"
 
-// ProvidedPlugins maps the Falco plugins whose fields saker serves itself to the plugin
+// providedPlugins maps the Falco plugins whose fields saker serves itself to the plugin
 // version saker is compatible with; a required_plugin_versions entry naming one of them is
 // satisfied, others are warned about.
-var ProvidedPlugins = map[string]string{"container": "0.4.0"}
+var providedPlugins = map[string]string{"container": "0.4.0"}
 
 type semver [3]int
 
@@ -86,7 +86,7 @@ func (l *loader) pluginVersions(it *item) {
 		}
 		satisfied := false
 		for _, name := range names {
-			if _, ok := ProvidedPlugins[name]; ok {
+			if _, ok := providedPlugins[name]; ok {
 				satisfied = true
 			}
 		}

@@ -394,13 +394,16 @@ static long walk_dentry(__u64 i, struct walk *w)
 		w->vm = (struct vfsmount *)((void *)mp + bpf_core_field_offset(struct mount, mnt));
 		return 0;
 	}
-	if (de == parent || !de || w->cur - w->start > MAX_STR)
+	if (!de || w->cur - w->start > MAX_STR)
 		return 1;
 	const unsigned char *name = BPF_CORE_READ(de, d_name.name);
 	long n = bpf_probe_read_kernel_str(&w->b[bound(w->cur)], MAX_NAME, name);
 	if (n <= 0)
 		return 1;
 	w->cur += n;
+	/* A pseudo file (memfd, pipe) is its own parent: its name is the whole path. */
+	if (de == parent)
+		return 1;
 	w->de = parent;
 	return 0;
 }

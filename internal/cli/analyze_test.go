@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+const demoScap = "../../testdata/captures/curl_google.scap"
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Main(args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestAnalyzeScapWithUserRule(t *testing.T) {
+	code, out, errs := runCLI(t, "analyze", demoScap, "-r", "testdata/curl_rule.yaml", "--progress=false")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errs)
+	}
+	if !strings.Contains(out, ": Warning curl connected (server=") || !strings.Contains(out, "port=80") {
+		t.Fatalf("no curl finding in output:\n%s", out)
+	}
+	if !strings.Contains(errs, "Curl connects out") || !strings.Contains(errs, "RULE") {
+		t.Fatalf("no summary table on stderr:\n%s", errs)
+	}
+}
+
+func TestAnalyzeJSONAndFailOn(t *testing.T) {
+	code, out, errs := runCLI(t, "analyze", demoScap, "-r", "testdata/curl_rule.yaml", "--json", "--fail-on", "warning", "--progress=false")
+	if code != ExitFindings {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitFindings, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	for _, l := range lines {
+		var alert map[string]any
+		if err := json.Unmarshal([]byte(l), &alert); err != nil {
+			t.Fatalf("not JSON: %q: %v", l, err)
+		}
+		for _, k := range []string{"time", "rule", "priority", "source", "hostname", "output", "output_fields", "tags"} {
+			if _, ok := alert[k]; !ok {
+				t.Fatalf("alert lacks %q: %s", k, l)
+			}
+		}
+	}
+	if code, _, _ := runCLI(t, "analyze", demoScap, "-r", "testdata/curl_rule.yaml", "--fail-on", "critical", "--progress=false"); code != 0 {
+		t.Fatalf("--fail-on critical with only warnings: exit %d, want 0", code)
+	}
+}
+
+func TestAnalyzeErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"no input", []string{"analyze"}, ExitUsage},
+		{"missing file", []string{"analyze", "/nonexistent/capture"}, ExitError},
+		{"bad priority", []string{"analyze", demoScap, "--fail-on", "loud"}, ExitUsage},
+		{"not a capture", []string{"analyze", "testdata/curl_rule.yaml"}, ExitError},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if code, _, errs := runCLI(t, c.args...); code != c.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, c.code, errs)
+			}
+		})
+	}
+}
+
+func TestSafeText(t *testing.T) {
+	in := "xmrig \x1b[2J\x1b]0;pwned\x07 -o pool\n\xff\xfeok é"
+	got := safeText(in)
+	if strings.ContainsAny(got, "\x1b\x07\n") || strings.Contains(got, "\xff") {
+		t.Fatalf("control bytes survived: %q", got)
+	}
+	if !strings.Contains(got, `\x1b[2J`) || !strings.Contains(got, `\xff`) || !strings.HasSuffix(got, "ok é") {
+		t.Fatalf("escaping lost information: %q", got)
+	}
+}
