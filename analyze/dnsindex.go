@@ -101,7 +101,7 @@ func (x *DNSIndex) Add(m *replay.DNSMessage) {
 	}
 	ans := uint32(len(x.answers))
 	added := false
-	m.DNSChain(func(ip netip.Addr, names []string, ttl uint32) {
+	m.Chains(func(ip netip.Addr, names []string, ttl uint32) {
 		if !added {
 			x.answers = append(x.answers, DNSAnswerInfo{
 				TS: m.TS, ID: m.ID, QName: m.QName, QType: m.QType, Resolver: m.Server, Client: m.Client,

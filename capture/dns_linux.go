@@ -187,8 +187,11 @@ func dnsOpen(in dnsIface) (*pcapgo.EthernetHandle, error) {
 		err = h.SetCaptureLength(dnsSnapLen)
 	}
 	if err == nil {
-		tv := unix.NsecToTimeval(int64(dnsReadTimeout))
-		err = unix.SetsockoptTimeval(dnsHandleFD(h), unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+		var fd int
+		if fd, err = dnsHandleFD(h); err == nil {
+			tv := unix.NsecToTimeval(int64(dnsReadTimeout))
+			err = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+		}
 	}
 	if err != nil {
 		h.Close()
@@ -199,8 +202,13 @@ func dnsOpen(in dnsIface) (*pcapgo.EthernetHandle, error) {
 
 // dnsHandleFD returns the socket of a pcapgo handle, which pcapgo keeps unexported; reflect
 // reads it so that a receive timeout can make its blocking reads return.
-func dnsHandleFD(h *pcapgo.EthernetHandle) int {
-	return int(reflect.ValueOf(h).Elem().FieldByName("fd").Int())
+// Without the timeout stop could hang, so a pcapgo that no longer has the field is an error.
+func dnsHandleFD(h *pcapgo.EthernetHandle) (int, error) {
+	f := reflect.ValueOf(h).Elem().FieldByName("fd")
+	if !f.IsValid() || f.Kind() != reflect.Int {
+		return 0, errors.New("pcapgo.EthernetHandle has no fd field")
+	}
+	return int(f.Int()), nil
 }
 
 // read copies the packets of one handle until ctx ends. The kernel filter already chose

@@ -3,7 +3,6 @@
 package capture_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -291,6 +290,9 @@ func TestSensorCapture(t *testing.T) {
 		if o.Res < 0 || num(o, "mode") != 0o755 || num(o, "flags")&0o100 == 0 {
 			t.Errorf("%s res %d mode %o flags %o", o.Kind, o.Res, num(o, "mode"), num(o, "flags"))
 		}
+		if w := find(evs, func(e *event.Event) bool { return int64(e.PID) == pid }, "write"); len(w) != 0 {
+			t.Errorf("%d write events for a regular file: only sockets are recorded", len(w))
+		}
 		ex := find(evs, func(e *event.Event) bool { return int64(e.PID) == pid }, "execve")
 		if len(ex) != 2 { // the helper itself, then the dropped file
 			t.Fatalf("%d execve events of the helper", len(ex))
@@ -337,4 +339,3 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 	}
 }
 
-var _ = bytes.Equal

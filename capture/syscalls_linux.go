@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package capture
 
 // syscallConf says which x86_64 syscalls the sensor records and what it reads beside their

@@ -110,11 +110,11 @@ func (m *DNSMessage) MinTTL() uint32 {
 	return ttl
 }
 
-// DNSChain calls fn for each address record of m with the names that lead to it: the record's
+// Chains calls fn for each address record of m with the names that lead to it: the record's
 // owner and, following CNAME records backwards, every alias up to the query name. ttl is the
 // smallest TTL along that chain, since a resolver forgets the mapping when any link expires.
 // names is reused between calls and valid only during fn.
-func (m *DNSMessage) DNSChain(fn func(ip netip.Addr, names []string, ttl uint32)) {
+func (m *DNSMessage) Chains(fn func(ip netip.Addr, names []string, ttl uint32)) {
 	var stack [16]string
 	for i := range m.Answers {
 		a := &m.Answers[i]

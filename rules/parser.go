@@ -330,6 +330,14 @@ func (p *parser) parseOperation(f FieldRef, start int) Node {
 
 func (p *parser) parseList() *Value {
 	p.skipSpace()
+	if p.i < len(p.s) && isIdentStart(p.s[p.i]) {
+		// libsinsp takes a bare identifier as a one-item list: proc.name in bash.
+		save := p.i
+		if w := p.ident(); !strings.Contains(w, ".") {
+			return &Value{List: true, Items: []string{w}}
+		}
+		p.i = save
+	}
 	if p.i >= len(p.s) || p.s[p.i] != '(' {
 		p.fail("expected a list '(...)', found %s", p.near())
 	}

@@ -27,6 +27,21 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_CLONE 56
 #define NR_CLONE3 435
 
+/* Older kernel layouts, matched by CO-RE flavor (the ___suffix is ignored). */
+struct inode___pre611 {
+	struct timespec64 __i_ctime;
+	struct timespec64 __i_mtime;
+} __attribute__((preserve_access_index));
+
+struct inode___pre66 {
+	struct timespec64 i_ctime;
+	struct timespec64 i_mtime;
+} __attribute__((preserve_access_index));
+
+struct kernfs_node___pre615 {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
 /* Set by user space before loading. */
 volatile const __u32 self_tgid = 0;
 volatile const __u32 snaplen = 256;
@@ -429,7 +444,11 @@ __attribute__((noinline)) __u32 put_path(struct scratch *s, __u32 off, __u8 tag,
 static long walk_kernfs(__u64 i, struct walk *w)
 {
 	struct kernfs_node *kn = w->kn;
-	struct kernfs_node *parent = BPF_CORE_READ(kn, __parent);
+	struct kernfs_node *parent;
+	if (bpf_core_field_exists(kn->__parent))
+		parent = BPF_CORE_READ(kn, __parent);
+	else
+		parent = BPF_CORE_READ((struct kernfs_node___pre615 *)kn, parent);
 	if (!parent || w->cur - w->start > MAX_STR)
 		return 1;
 	long n = bpf_probe_read_kernel_str(&w->b[bound(w->cur)], MAX_NAME, BPF_CORE_READ(kn, name));
@@ -513,12 +532,24 @@ int BPF_PROG(sched_exec, struct task_struct *t, pid_t old_pid, struct linux_binp
 	struct file *exe = BPF_CORE_READ(t, mm, exe_file);
 	struct inode *ino = BPF_CORE_READ(exe, f_inode);
 	e->exe_ino = BPF_CORE_READ(ino, i_ino);
-	e->exe_ctime = BPF_CORE_READ(ino, i_ctime_sec) * 1000000000ull + BPF_CORE_READ(ino, i_ctime_nsec);
-	e->exe_mtime = BPF_CORE_READ(ino, i_mtime_sec) * 1000000000ull + BPF_CORE_READ(ino, i_mtime_nsec);
+	if (bpf_core_field_exists(ino->i_ctime_sec)) {
+		e->exe_ctime = BPF_CORE_READ(ino, i_ctime_sec) * 1000000000ull + BPF_CORE_READ(ino, i_ctime_nsec);
+		e->exe_mtime = BPF_CORE_READ(ino, i_mtime_sec) * 1000000000ull + BPF_CORE_READ(ino, i_mtime_nsec);
+	} else if (bpf_core_field_exists(((struct inode___pre611 *)ino)->__i_ctime)) {
+		struct inode___pre611 *o = (void *)ino;
+		e->exe_ctime = BPF_CORE_READ(o, __i_ctime.tv_sec) * 1000000000ull + BPF_CORE_READ(o, __i_ctime.tv_nsec);
+		e->exe_mtime = BPF_CORE_READ(o, __i_mtime.tv_sec) * 1000000000ull + BPF_CORE_READ(o, __i_mtime.tv_nsec);
+	} else {
+		struct inode___pre66 *o = (void *)ino;
+		e->exe_ctime = BPF_CORE_READ(o, i_ctime.tv_sec) * 1000000000ull + BPF_CORE_READ(o, i_ctime.tv_nsec);
+		e->exe_mtime = BPF_CORE_READ(o, i_mtime.tv_sec) * 1000000000ull + BPF_CORE_READ(o, i_mtime.tv_nsec);
+	}
 	if (BPF_CORE_READ(ino, i_nlink) == 0)
 		e->flags |= EXEC_NO_LINKS;
-	if (BPF_CORE_READ(ino, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC) {
-		struct ovl_inode *oi = container_of(ino, struct ovl_inode, vfs_inode);
+	/* The type check keeps the program loadable where overlayfs is a module without BTF. */
+	if (bpf_core_type_exists(struct ovl_inode) &&
+	    BPF_CORE_READ(ino, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC) {
+		struct ovl_inode *oi = (void *)ino - bpf_core_field_offset(struct ovl_inode, vfs_inode);
 		e->flags |= BPF_CORE_READ(oi, __upperdentry) ? EXEC_UPPER_LAYER : EXEC_LOWER_LAYER;
 	}
 	e->cgroup_id = bpf_get_current_cgroup_id();

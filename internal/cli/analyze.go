@@ -19,6 +19,7 @@ import (
 	"saker/event"
 	"saker/github"
 	"saker/replay"
+	"saker/reports"
 	"saker/rules"
 )
 
@@ -35,6 +36,7 @@ type analyzeOptions struct {
 	failOn         string
 	noVerify       bool
 	progress       bool
+	force          bool
 }
 
 func newAnalyzeCmd(s *streams) *cobra.Command {
@@ -73,6 +75,7 @@ Findings print as Falco alert lines on stdout (JSON with --json), a summary on s
 	f.StringVar(&o.failOn, "fail-on", "", "exit 3 when a finding has this priority or a higher one (e.g. warning)")
 	f.BoolVar(&o.noVerify, "no-verify", false, "read files whose SHA-256 does not match the manifest (outputs say so)")
 	f.BoolVar(&o.progress, "progress", true, "show a progress bar when stderr is a terminal")
+	f.BoolVar(&o.force, "force", false, "replace an existing --db file")
 	return c
 }
 
@@ -90,10 +93,8 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	if o.db != "" || o.report != "" {
-		if err := reportsAvailable(); err != nil {
-			return err
-		}
+	if o.report != "" {
+		return errors.New("--report: the HTML report is not built yet (issue 8); use --db and saker query")
 	}
 	threshold := rules.Priority(-1)
 	if o.failOn != "" {
@@ -130,14 +131,37 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 		}
 		return out.write(f)
 	}
+	var store *reports.Store
+	if o.db != "" {
+		if store, err = reports.Create(o.db, reports.CreateOptions{Force: o.force}); err != nil {
+			return fmt.Errorf("--db %s: %w", o.db, err)
+		}
+		defer func() {
+			if store != nil {
+				store.Abort()
+			}
+		}()
+	}
 	inputs := o.captures
 	if o.github != "" {
 		inputs = append(inputs, "github:"+o.github)
 	}
-	for _, in := range inputs {
-		if err := analyzeOne(ctx, s, o, in, rs, extraDNS, emit); err != nil {
+	for i, in := range inputs {
+		var sink *dbSink
+		if store != nil {
+			sink = &dbSink{st: store, capID: fmt.Sprintf("%d:%s", i+1, in)}
+		}
+		if err := analyzeOne(ctx, s, o, in, rs, extraDNS, emit, sink); err != nil {
 			return err
 		}
+	}
+	if store != nil {
+		err := store.Commit()
+		store = nil
+		if err != nil {
+			return fmt.Errorf("--db %s: %w", o.db, err)
+		}
+		fmt.Fprintf(s.err, "saker: wrote %s\n", o.db)
 	}
 	printSummary(s.err, summary)
 	if failed {
@@ -148,7 +172,7 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 
 // analyzeOne replays one input: a bundle directory, a .scap file, or "github:PATH".
 func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, rs *rules.RuleSet,
-	extraDNS []replay.DNSMessage, emit func(*analyze.Finding) error) error {
+	extraDNS []replay.DNSMessage, emit func(*analyze.Finding) error, sink *dbSink) error {
 	opened, err := openInput(in, o)
 	if err != nil {
 		return err
@@ -165,13 +189,45 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 		idx.Add(&extraDNS[i])
 	}
 	src := opened.src
+	opts := analyze.Options{Rules: rs, Names: idx, Hostname: opened.host, Finding: emit}
+	if sink != nil {
+		sink.clock = event.UnixClock{}
+		if c, ok := src.(event.Clock); ok {
+			sink.clock = c
+		}
+		opts.Hooks = sink.hooks()
+		opts.Finding = func(f *analyze.Finding) error {
+			sink.finding(f)
+			return emit(f)
+		}
+		sink.dns(opened.dns)
+		sink.dns(extraDNS)
+		src = &sinkSource{src: src, sink: sink}
+	}
 	if p := newProgress(s.err, o.progress, opened.total); p != nil {
 		src = p.wrap(src)
 		defer p.finish()
 	}
-	res, err := analyze.Run(ctx, src, analyze.Options{Rules: rs, Names: idx, Hostname: opened.host, Finding: emit})
+	a, err := analyze.NewAnalyzer(opts)
+	if err != nil {
+		return err
+	}
+	res, err := a.Run(ctx, src)
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
+	}
+	if sink != nil {
+		sink.rules(a.Engine())
+		var problems []string
+		for _, w := range opened.after() {
+			problems = append(problems, w)
+		}
+		sink.keep(sink.st.AddCapture(&reports.Capture{ID: sink.capID, Host: opened.host, Source: in,
+			SakerVersion: Version, Start: res.First, Stop: res.Last, Events: res.Events, Lost: res.Lost,
+			Verified: opened.verified, Problems: problems, ManifestJSON: opened.manifest}))
+		if sink.err != nil {
+			return fmt.Errorf("--db: %w", sink.err)
+		}
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(s.err, "saker: warning: %s\n", w)
@@ -195,6 +251,8 @@ type input struct {
 	dns      []replay.DNSMessage
 	warnings []string
 	after    func() []string // warnings known only after reading (truncation, decode errors)
+	verified bool            // integrity checked and good (saker bundles only)
+	manifest string          // the bundle's manifest as JSON
 	close    func()
 }
 
@@ -241,7 +299,8 @@ func openBundleInput(dir string, o *analyzeOptions) (*input, error) {
 		return nil, err
 	}
 	m := src.Bundle.Manifest
-	it := &input{src: src, host: m.Host, total: m.Counters["records"], close: func() { src.Close() }}
+	it := &input{src: src, host: m.Host, total: m.Counters["records"], close: func() { src.Close() },
+		verified: src.Bundle.Verified, manifest: manifestJSON(m)}
 	if !src.Bundle.Verified {
 		it.warnings = append(it.warnings, "integrity NOT verified: results rest on unverified files")
 	}
@@ -386,9 +445,4 @@ func printSummary(w io.Writer, summary map[string]*summaryRow) {
 			r.first.Format(time.RFC3339), r.last.Format(time.RFC3339))
 	}
 	tw.Flush()
-}
-
-// reportsAvailable is replaced when the DuckDB store and HTML report land.
-var reportsAvailable = func() error {
-	return errors.New("--db and --report need the DuckDB store (issue 7) and the HTML report (issue 8), not built yet")
 }

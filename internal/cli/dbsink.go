@@ -1,0 +1,166 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"saker/analyze"
+	"saker/event"
+	"saker/replay"
+	"saker/reports"
+	"saker/rules"
+)
+
+// dbSink turns one capture's replay into rows of the DuckDB store.
+type dbSink struct {
+	st      *reports.Store
+	capID   string
+	clock   event.Clock
+	conns   uint64
+	finds   uint64
+	err     error
+	scratch []byte
+}
+
+func (d *dbSink) keep(err error) {
+	if d.err == nil && err != nil {
+		d.err = err
+	}
+}
+
+func (d *dbSink) hooks() analyze.Hooks {
+	return analyze.Hooks{
+		Process: func(p *analyze.ProcessRecord) {
+			r := &reports.Process{CaptureID: d.capID, Key: p.Key, ParentKey: p.ParentKey, PID: int64(p.PID),
+				PPID: int64(p.PPID), Exe: p.ExePath, Cmdline: p.Cmdline, User: p.User, UID: int64(p.UID),
+				ContainerID: p.Container, Ancestry: strings.Join(p.Ancestry, " < "),
+				Args: strings.Fields(p.Cmdline)}
+			if !p.Start.IsZero() {
+				t := p.Start
+				r.Start = &t
+			}
+			if !p.Exit.IsZero() {
+				t := p.Exit
+				r.Exit = &t
+			}
+			d.keep(d.st.AddProcess(r))
+		},
+		Conn: func(c *analyze.ConnRecord) {
+			d.conns++
+			proto := "udp"
+			if c.Proto == event.ProtoTCP {
+				proto = "tcp"
+			}
+			d.keep(d.st.AddConnection(&reports.Connection{CaptureID: d.capID, ID: d.conns, ProcessKey: c.ProcKey,
+				PID: int64(c.PID), Proto: proto, LocalIP: addrString(c.Local.Addr()), LocalPort: int(c.Local.Port()),
+				RemoteIP: addrString(c.Remote.Addr()), RemotePort: int(c.Remote.Port()), Names: c.ServerNames,
+				FirstTime: c.First, LastTime: c.Last, BytesSent: c.BytesSent, BytesRecv: c.BytesRecv, Payload: c.Payload}))
+		},
+		File: func(f *analyze.FileRecord) {
+			d.keep(d.st.AddFile(&reports.File{CaptureID: d.capID, Time: f.Time, Action: f.Action.String(), Path: f.Path,
+				Mode: int64(f.Mode), PID: int64(f.PID), ProcessKey: f.ProcKey, EventNum: f.EventNum}))
+		},
+	}
+}
+
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+func (d *dbSink) finding(f *analyze.Finding) {
+	d.finds++
+	fields := map[string]any{}
+	for _, of := range f.Fields {
+		fields[of.Name] = of.Value
+	}
+	d.keep(d.st.AddFinding(&reports.Finding{CaptureID: d.capID, ID: d.finds, Rule: f.Rule, Priority: f.Priority.String(),
+		Source: f.Source, Time: f.Time, Output: f.Output, OutputFields: fields, Tags: f.Tags, EventNum: f.EventNum,
+		PID: int64(f.PID), ProcessKey: f.ProcKey}))
+}
+
+// event adds one replayed event with its decoded arguments.
+func (d *dbSink) event(e *event.Event) {
+	r := reports.Event{CaptureID: d.capID, Num: e.Num, Time: d.clock.Wall(e.TS), Kind: e.Kind.String(),
+		PID: int64(e.PID), TID: int64(e.TID), Res: e.Res, FD: -1}
+	params := e.Kind.Params()
+	d.scratch = d.scratch[:0]
+	for i := range min(int(e.NArgs), len(params)) {
+		p, a := params[i], e.Args[i]
+		switch {
+		case p.Type == event.TypeFD && (p.Name == "fd" || r.FD == -1):
+			r.FD = a.Int
+		case p.Type == event.TypePath && r.Path == "":
+			r.Path = string(a.Bytes)
+		case p.Type == event.TypeTuple:
+			r.Tuple = string(event.AppendArg(nil, p, a))
+		case p.Type == event.TypeBytes:
+			r.Data = append([]byte{}, a.Bytes...)
+			continue
+		}
+		if len(d.scratch) > 0 {
+			d.scratch = append(d.scratch, ' ')
+		}
+		d.scratch = append(d.scratch, p.Name...)
+		d.scratch = append(d.scratch, '=')
+		d.scratch = event.AppendArg(d.scratch, p, a)
+	}
+	r.Args = string(d.scratch)
+	d.keep(d.st.AddEvent(&r))
+}
+
+func (d *dbSink) dns(msgs []replay.DNSMessage) {
+	for i := range msgs {
+		m := &msgs[i]
+		var answers, cnames []string
+		var ttl uint32
+		for _, a := range m.Answers {
+			if a.IP.IsValid() {
+				answers = append(answers, a.IP.String())
+			} else if a.Target != "" {
+				cnames = append(cnames, a.Target)
+			}
+			ttl = max(ttl, a.TTL)
+		}
+		resolver := ""
+		if m.Server.IsValid() {
+			resolver = m.Server.String()
+		}
+		d.keep(d.st.AddDNS(&reports.DNS{CaptureID: d.capID, Time: time.Unix(0, m.TS).UTC(), QName: m.QName,
+			QType: fmt.Sprint(m.QType), RCode: fmt.Sprint(m.Rcode), Answers: answers, CNAMEs: cnames, TTL: ttl,
+			Resolver: resolver, PID: int64(m.PID)}))
+	}
+}
+
+func (d *dbSink) rules(en *rules.Engine) {
+	for _, r := range en.Rules() {
+		d.keep(d.st.AddRule(&reports.Rule{CaptureID: d.capID, Name: r.Name, Priority: r.Priority.String(),
+			Source: r.Source, Desc: r.Desc, Condition: r.Expanded, Output: r.Output, Tags: r.Tags, Enabled: r.Enabled}))
+	}
+}
+
+func manifestJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// sinkSource hands every event to the sink as the replay reads it.
+type sinkSource struct {
+	src  event.Source
+	sink *dbSink
+}
+
+func (s *sinkSource) Next(e *event.Event) error {
+	err := s.src.Next(e)
+	if err == nil {
+		s.sink.event(e)
+	}
+	return err
+}
+
+func (s *sinkSource) Wall(ts uint64) time.Time { return s.sink.clock.Wall(ts) }
