@@ -24,9 +24,10 @@ test: deps build ## the whole suite: unit, fuzz seeds, privileged tests when roo
 test-short: ## unit tests without the slow and privileged ones
 	$(GO) test -short ./...
 
-demo: build ## analyze a real capture from testdata: findings, a DuckDB file and an HTML report
+demo: build ## analyze a real capture from testdata: findings and a DuckDB file
 	@mkdir -p out
-	./$(BIN) version
+	./$(BIN) analyze testdata/captures/miner-demo --db out/demo.duckdb --force
+	./$(BIN) query out/demo.duckdb "SELECT time, priority, rule, pid FROM findings ORDER BY time, finding_id"
 
 bench: ## benchmarks (numbers go to docs/PERFORMANCE.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -161,6 +161,15 @@ func (x *DNSIndex) insert(ip netip.Addr, name uint32, a dnsRunAnswer) {
 // dnsMergeAnswers merges two sorted answer lists; one answer seen twice (same time) is kept
 // once with the longer validity.
 func dnsMergeAnswers(a, b []dnsRunAnswer) []dnsRunAnswer {
+	// The common case, answers added in time order, appends in place: a belongs to a run
+	// being replaced.
+	if len(b) == 1 && len(a) > 0 && b[0].from >= a[len(a)-1].from {
+		if last := &a[len(a)-1]; last.from == b[0].from {
+			last.until = max(last.until, b[0].until)
+			return a
+		}
+		return append(a, b[0])
+	}
 	out := make([]dnsRunAnswer, 0, len(a)+len(b))
 	out = append(append(out, a...), b...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].from < out[j].from })

@@ -102,6 +102,11 @@ func TestDNSIndex(t *testing.T) {
 			dnsAnswer(100*time.Second, "pool.example.org", 60, "pool.example.org 192.0.2.1"),
 			dnsAnswer(0, "pool.example.org", 60, "pool.example.org 192.0.2.1")},
 			"192.0.2.1", 80 * time.Second, ""},
+		{"late answer bridges two runs", -1, []*replay.DNSMessage{
+			dnsAnswer(0, "pool.example.org", 60, "pool.example.org 192.0.2.1"),
+			dnsAnswer(100*time.Second, "pool.example.org", 60, "pool.example.org 192.0.2.1"),
+			dnsAnswer(50*time.Second, "pool.example.org", 60, "pool.example.org 192.0.2.1")},
+			"192.0.2.1", 80 * time.Second, "pool.example.org"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -137,6 +142,13 @@ func TestDNSIndexProvenance(t *testing.T) {
 	hits = x.Hits(netip.MustParseAddr("192.0.2.1"), dnsAt(40*time.Second), hits[:0])
 	if len(hits) != 2 || hits[0].Answer.PID != 4242 || hits[0].Answer.TS != second.TS {
 		t.Errorf("later hits %+v", hits)
+	}
+	third := dnsAnswer(15*time.Second, "pool.example.org", 60, "pool.example.org CNAME edge.example.net", "edge.example.net 192.0.2.1")
+	third.PID = 7
+	x.Add(third) // out of order, inside the run
+	hits = x.Hits(netip.MustParseAddr("192.0.2.1"), dnsAt(20*time.Second), hits[:0])
+	if len(hits) != 2 || hits[0].Answer.PID != 7 {
+		t.Errorf("hits after an out-of-order answer %+v", hits)
 	}
 	if !x.HasName(netip.MustParseAddr("192.0.2.1"), dnsAt(time.Second), "EDGE.example.net.") {
 		t.Error("HasName missed the CNAME target")
@@ -266,4 +278,67 @@ func BenchmarkDNSIndexLookup(b *testing.B) {
 	if len(buf) != 3 {
 		b.Fatalf("names %q", buf)
 	}
+}
+
+// TestDNSIndexStubResolver follows a lookup through systemd-resolved's stub on 127.0.0.53: the
+// sensor sees the client's recvfrom of the stub's answer, the packet capture sees the same
+// answer on loopback and resolved's own upstream exchange. The index names the IP once, citing
+// the stub's answer and the client process.
+func TestDNSIndexStubResolver(t *testing.T) {
+	dec := replay.NewDNSDecoder()
+	stub := netip.MustParseAddrPort("127.0.0.53:53")
+	client := netip.MustParseAddrPort("127.0.0.1:45000")
+
+	upstream := dnsAnswer(0, "pool.example.org", 60, "pool.example.org 192.0.2.1")
+	upstream.ID, upstream.Server = 0x2222, netip.MustParseAddrPort("198.51.100.53:53")
+	upstream.Client = netip.MustParseAddrPort("192.0.2.200:53000")
+	onLoopback := dnsAnswer(2*time.Millisecond, "pool.example.org", 60, "pool.example.org 192.0.2.1")
+	onLoopback.ID, onLoopback.Server, onLoopback.Client = 0x1111, stub, client
+
+	// The client's recvfrom carries the stub's answer as bytes; decode it as analyze would.
+	var wire replay.DNSMessage
+	{
+		payload := dnsWire(t, onLoopback)
+		e := event.Event{TS: uint64(dnsAt(3 * time.Millisecond)), Kind: event.KindRecvfrom, PID: 77, TID: 77, Res: int64(len(payload))}
+		tuple := event.Tuple{Family: event.AFInet, Proto: event.ProtoUDP, Local: client, Remote: stub}
+		e.SetArgs(event.Int(5), event.Int(512), event.Bytes(payload), event.Bytes(tuple.AppendBinary(nil)))
+		if err := dec.DecodeEvent(&e, nil, nil, &wire); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := replay.MergeDNS(0, []replay.DNSMessage{*upstream, *onLoopback}, []replay.DNSMessage{wire.Clone()})
+	if len(msgs) != 2 {
+		t.Fatalf("merged into %d messages, want 2", len(msgs))
+	}
+	x := NewDNSIndex(DNSIndexOptions{})
+	for i := range msgs {
+		x.Add(&msgs[i])
+	}
+	hits := x.Hits(netip.MustParseAddr("192.0.2.1"), dnsAt(time.Second), nil)
+	if len(hits) != 1 {
+		t.Fatalf("hits %+v", hits)
+	}
+	if a := hits[0].Answer; a.PID != 77 || a.Resolver != stub || !a.FromSensor || !a.FromPacket {
+		t.Errorf("cites %+v", *a)
+	}
+}
+
+// dnsWire encodes m's question and A records as a DNS message.
+func dnsWire(t *testing.T, m *replay.DNSMessage) []byte {
+	t.Helper()
+	b := []byte{byte(m.ID >> 8), byte(m.ID), 0x81, 0x80, 0, 1, 0, byte(len(m.Answers)), 0, 0, 0, 0}
+	name := func(n string) []byte {
+		var out []byte
+		for _, l := range strings.Split(n, ".") {
+			out = append(append(out, byte(len(l))), l...)
+		}
+		return append(out, 0)
+	}
+	b = append(append(b, name(m.QName)...), 0, 1, 0, 1)
+	for _, a := range m.Answers {
+		ip := a.IP.As4()
+		b = append(append(b, name(a.Name)...), 0, 1, 0, 1, byte(a.TTL>>24), byte(a.TTL>>16), byte(a.TTL>>8), byte(a.TTL), 0, 4)
+		b = append(b, ip[:]...)
+	}
+	return b
 }

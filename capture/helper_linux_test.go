@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+	"time"
 	"testing"
 	"unsafe"
 )
@@ -72,6 +73,36 @@ func helper(mode string, args []string) error {
 		}
 		path := "/proc/self/fd/" + strconv.Itoa(fd)
 		return syscall.Exec(path, []string{"fileless", "x"}, nil)
+	case "accept": // listens on loopback, prints the port, accepts one connection and reads it
+		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+		if err != nil {
+			return err
+		}
+		if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+			return err
+		}
+		if err := syscall.Listen(fd, 1); err != nil {
+			return err
+		}
+		sa, err := syscall.Getsockname(fd)
+		if err != nil {
+			return err
+		}
+		fmt.Println(sa.(*syscall.SockaddrInet4).Port)
+		c, _, err := syscall.Accept4(fd, syscall.SOCK_CLOEXEC)
+		if err != nil {
+			return err
+		}
+		buf := make([]byte, 64)
+		n, _, err := syscall.Recvfrom(c, buf, 0)
+		if err != nil {
+			return err
+		}
+		os.Stdout.Write(buf[:n])
+		return nil
+	case "idle": // a multi-threaded process that waits to be killed
+		time.Sleep(time.Minute)
+		return nil
 	case "workload": // args: dir port; a syscall-heavy mix, see BenchmarkSensorOverhead
 		return workload(args[0], args[1])
 	}

@@ -3,6 +3,7 @@
 package capture_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -156,6 +157,12 @@ func TestSensorCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer before.Process.Kill()
+	idle := helper("idle")
+	if err := idle.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Process.Kill()
+	time.Sleep(50 * time.Millisecond) // let the Go runtime start its threads
 
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
@@ -204,6 +211,34 @@ func TestSensorCapture(t *testing.T) {
 	memfd := helper("memfd")
 	run(t, memfd)
 
+	// 6. A server accepts a connection from this (unrecorded) process and receives.
+	srv := helper("accept")
+	srvOut, err := srv.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(srvOut).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvPort, _ := strconv.Atoi(strings.TrimSpace(line))
+	client, err := net.Dial("tcp4", "127.0.0.1:"+strconv.Itoa(srvPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client.Write([]byte("pong"))
+	clientAddr := client.LocalAddr().(*net.TCPAddr)
+	if err := srv.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	client.Close()
+	// 7. A failed exec.
+	failed := exec.Command("/bin/sh", "-c", "exec /nonexistent-saker arg")
+	failed.Run()
+
 	if err := stop(); err != nil {
 		t.Fatalf("capture: %v", err)
 	}
@@ -216,6 +251,10 @@ func TestSensorCapture(t *testing.T) {
 		}, "procinfo"))
 		if str(p, "comm") != "sleep" || str(p, "args") != "41.5\x00" || num(p, "ptid") != int64(os.Getpid()) {
 			t.Errorf("procinfo: comm %q args %q ptid %d", str(p, "comm"), str(p, "args"), num(p, "ptid"))
+		}
+		threads := find(evs, func(e *event.Event) bool { return num(e, "pid") == int64(idle.Process.Pid) }, "procinfo")
+		if len(threads) < 2 || num(threads[0], "tid") != int64(idle.Process.Pid) || num(threads[1], "tid") == num(threads[0], "tid") {
+			t.Errorf("%d procinfo records for a multi-threaded process", len(threads))
 		}
 		if len(find(evs, func(e *event.Event) bool { return num(e, "uid") == 0 && str(e, "name") == "root" }, "userinfo")) != 1 {
 			t.Error("no userinfo for root")
@@ -282,6 +321,39 @@ func TestSensorCapture(t *testing.T) {
 		}
 	})
 
+	t.Run("bind listen accept recv", func(t *testing.T) {
+		pid := int64(srv.Process.Pid)
+		server := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(srvPort))
+		b := one(t, "bind", find(evs, func(e *event.Event) bool { return int64(e.PID) == pid }, "bind"))
+		sa, _ := b.Arg("addr")
+		if addr, err := event.ParseSockaddr(sa.Bytes); err != nil || b.Res != 0 || addr.Addr.Addr() != server.Addr() {
+			t.Errorf("bind res %d addr %+v", b.Res, addr)
+		}
+		l := one(t, "listen", find(evs, func(e *event.Event) bool { return int64(e.PID) == pid }, "listen"))
+		if l.Res != 0 || num(l, "backlog") != 1 || num(l, "fd") != num(b, "fd") {
+			t.Errorf("listen res %d backlog %d", l.Res, num(l, "backlog"))
+		}
+		a := one(t, "accept4", find(evs, func(e *event.Event) bool { return int64(e.PID) == pid }, "accept4"))
+		tp := tupleArg(t, a)
+		client := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(clientAddr.Port))
+		if a.Res < 0 || num(a, "fd") != num(b, "fd") || tp.Local != server || tp.Remote != client {
+			t.Errorf("accept4 res %d tuple %+v", a.Res, tp)
+		}
+		r := one(t, "recvfrom", find(evs, func(e *event.Event) bool { return int64(e.PID) == pid }, "recvfrom"))
+		if r.Res != 4 || str(r, "data") != "pong" || num(r, "fd") != a.Res || tupleArg(t, r).Remote != client {
+			t.Errorf("recvfrom res %d data %q fd %d", r.Res, str(r, "data"), num(r, "fd"))
+		}
+	})
+
+	t.Run("failed exec", func(t *testing.T) {
+		e := one(t, "failed execve", find(evs, func(e *event.Event) bool {
+			return int64(e.PID) == int64(failed.Process.Pid) && e.Res < 0
+		}, "execve"))
+		if e.Res != -2 || str(e, "filename") != "/nonexistent-saker" {
+			t.Errorf("execve res %d filename %q", e.Res, str(e, "filename"))
+		}
+	})
+
 	t.Run("write 0755 and exec", func(t *testing.T) {
 		pid := int64(drop.Process.Pid)
 		o := one(t, "open of the dropped file", find(evs, func(e *event.Event) bool {
@@ -338,4 +410,3 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 		t.Fatal(err)
 	}
 }
-

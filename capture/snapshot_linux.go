@@ -73,7 +73,11 @@ func writeSnapshot(w *capfile.Writer, n *atomic.Uint64) error {
 		if id, rt := containerID(p.cgroup); id != "" {
 			containers[id] = rt
 		}
-		if err := s.emit("procinfo", p.args()); err != nil {
+		args := p.args()
+		if err := s.emit("procinfo", args); err != nil {
+			return err
+		}
+		if err := s.threads(pid, p, args); err != nil {
 			return err
 		}
 		if err := s.fds(pid, socks); err != nil {
@@ -82,6 +86,31 @@ func writeSnapshot(w *capfile.Writer, n *atomic.Uint64) error {
 	}
 	for id, rt := range containers {
 		if err := s.emit("containerinfo", map[string]event.Arg{"id": event.Str(id), "runtime": event.Str(rt)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// threads records the other threads of pid as procinfo records of their own tid, so that
+// events of threads that started before the capture find their process.
+func (s *snapshotWriter) threads(pid int, p proc, args map[string]event.Arg) error {
+	ents, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	if err != nil {
+		return nil
+	}
+	for _, d := range ents {
+		tid, err := strconv.Atoi(d.Name())
+		if err != nil || tid == pid {
+			continue
+		}
+		args["tid"] = event.Int(int64(tid))
+		if p.vpid == p.pid {
+			args["vtid"] = event.Int(int64(tid))
+		} else {
+			delete(args, "vtid") // unknown without reading the thread's status
+		}
+		if err := s.emit("procinfo", args); err != nil {
 			return err
 		}
 	}

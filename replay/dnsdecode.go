@@ -49,7 +49,8 @@ type DNSDecoder struct {
 	tcp    layers.TCP
 	dns    layers.DNS
 
-	parsers map[gopacket.LayerType]*gopacket.DecodingLayerParser
+	// parsers by first layer: see dnsFirstLayer.
+	parsers [dnsNumFirst]*gopacket.DecodingLayerParser
 	decoded []gopacket.LayerType
 	names   map[string]string
 	stats   DNSStats
@@ -61,18 +62,26 @@ const dnsInternMax = 1 << 16
 // NewDNSDecoder returns a decoder with zeroed statistics.
 func NewDNSDecoder() *DNSDecoder {
 	d := &DNSDecoder{
-		parsers: make(map[gopacket.LayerType]*gopacket.DecodingLayerParser),
 		decoded: make([]gopacket.LayerType, 0, 8),
 		names:   make(map[string]string),
 	}
-	for _, first := range []gopacket.LayerType{layers.LayerTypeEthernet, layers.LayerTypeLinuxSLL,
-		layers.LayerTypeLoopback, layers.LayerTypeIPv4, layers.LayerTypeIPv6} {
-		p := gopacket.NewDecodingLayerParser(first, &d.eth, &d.sll, &d.lo, &d.vlan, &d.ip4, &d.ip6,
-			&d.ip6ext, &d.udp, &d.tcp)
+	firsts := [dnsNumFirst]gopacket.LayerType{dnsFirstEthernet: layers.LayerTypeEthernet,
+		dnsFirstSLL: layers.LayerTypeLinuxSLL, dnsFirstLoopback: layers.LayerTypeLoopback,
+		dnsFirstIPv4: layers.LayerTypeIPv4, dnsFirstIPv6: layers.LayerTypeIPv6}
+	for i, first := range firsts {
+		if i == dnsFirstNone {
+			continue
+		}
+		p := gopacket.NewDecodingLayerParser(first)
+		// The sparse container indexes decoders by layer type, faster than the default map.
+		p.SetDecodingLayerContainer(gopacket.DecodingLayerSparse(nil))
+		for _, l := range []gopacket.DecodingLayer{&d.eth, &d.sll, &d.lo, &d.vlan, &d.ip4, &d.ip6, &d.ip6ext, &d.udp, &d.tcp} {
+			p.AddDecodingLayer(l)
+		}
 		// The parser stops at the first layer it has no decoder for (DNS among them: UDP and
 		// TCP payloads are handed to d.dns by hand, since TCP frames DNS with a length).
 		p.IgnoreUnsupported = true
-		d.parsers[first] = p
+		d.parsers[i] = p
 	}
 	return d
 }
@@ -86,8 +95,7 @@ func (d *DNSDecoder) Stats() DNSStats { return d.stats }
 // Stats and yield nothing; a malformed DNS payload yields an error wrapping ErrDNSMalformed.
 func (d *DNSDecoder) DecodePacket(lt layers.LinkType, ts int64, data []byte, out []DNSMessage) ([]DNSMessage, error) {
 	d.stats.Packets++
-	first := dnsFirstLayer(lt, data)
-	p := d.parsers[first]
+	p := d.parsers[dnsFirstLayer(lt, data)]
 	if p == nil {
 		d.stats.Skipped++
 		return out, nil
@@ -272,24 +280,35 @@ func dnsGrow(out []DNSMessage) ([]DNSMessage, *DNSMessage) {
 	return out, m
 }
 
+// First layers of the frames of the link types saker decodes.
+const (
+	dnsFirstNone = iota
+	dnsFirstEthernet
+	dnsFirstSLL
+	dnsFirstLoopback
+	dnsFirstIPv4
+	dnsFirstIPv6
+	dnsNumFirst
+)
+
 // dnsFirstLayer maps a capture link type to the first layer to decode.
-func dnsFirstLayer(lt layers.LinkType, data []byte) gopacket.LayerType {
+func dnsFirstLayer(lt layers.LinkType, data []byte) int {
 	switch lt {
 	case layers.LinkTypeEthernet:
-		return layers.LayerTypeEthernet
+		return dnsFirstEthernet
 	case layers.LinkTypeLinuxSLL:
-		return layers.LayerTypeLinuxSLL
+		return dnsFirstSLL
 	case layers.LinkTypeNull, layers.LinkTypeLoop:
-		return layers.LayerTypeLoopback
+		return dnsFirstLoopback
 	case layers.LinkTypeIPv4:
-		return layers.LayerTypeIPv4
+		return dnsFirstIPv4
 	case layers.LinkTypeIPv6:
-		return layers.LayerTypeIPv6
+		return dnsFirstIPv6
 	case layers.LinkTypeRaw, 12: // 12 is DLT_RAW on OpenBSD, LINKTYPE_RAW's old number
 		if len(data) > 0 && data[0]>>4 == 6 {
-			return layers.LayerTypeIPv6
+			return dnsFirstIPv6
 		}
-		return layers.LayerTypeIPv4
+		return dnsFirstIPv4
 	}
-	return gopacket.LayerTypeZero
+	return dnsFirstNone
 }

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -240,4 +241,63 @@ func FuzzDecodeSensorRecord(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkDecodeSensorRecord decodes the committed real records of the fuzz corpus.
+func BenchmarkDecodeSensorRecord(b *testing.B) {
+	recs := seedRecords(b)
+	var e event.Event
+	n := 0
+	for b.Loop() {
+		for _, r := range recs {
+			if DecodeSensorRecord(SensorLayoutV1, r, &e) == nil {
+				n++
+			}
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
+
+// seedRecords loads the real sensor records of the seed corpus (captured with saker capture
+// on a 6.18 kernel: one record per record type and syscall number seen).
+func seedRecords(tb testing.TB) [][]byte {
+	dir := "testdata/fuzz/FuzzDecodeSensorRecord"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var recs [][]byte
+	for _, d := range ents {
+		if !strings.HasPrefix(d.Name(), "real-") {
+			continue
+		}
+		b, err := os.ReadFile(dir + "/" + d.Name())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		lines := strings.Split(string(b), "\n")
+		if len(lines) < 3 {
+			continue
+		}
+		s, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(lines[2], "[]byte("), ")"))
+		if err != nil {
+			tb.Fatalf("%s: %v", d.Name(), err)
+		}
+		recs = append(recs, []byte(s))
+	}
+	return recs
+}
+
+// TestDecodeRealSensorRecords decodes every real record of the seed corpus without error.
+func TestDecodeRealSensorRecords(t *testing.T) {
+	recs := seedRecords(t)
+	if len(recs) == 0 {
+		t.Fatal("no real records in the seed corpus")
+	}
+	var e event.Event
+	for i, r := range recs {
+		if err := DecodeSensorRecord(SensorLayoutV1, r, &e); err != nil {
+			t.Errorf("record %d: %v", i, err)
+		}
+	}
 }

@@ -26,7 +26,7 @@ func (fc *fieldCache) wrap(key string, op operand) operand {
 	switch {
 	case op.str != nil:
 		get := op.str
-		var at uint64
+		at := ^uint64(0)
 		var v []byte
 		var ok bool
 		op.str = func(e *event.Event) ([]byte, bool) {
@@ -38,7 +38,7 @@ func (fc *fieldCache) wrap(key string, op operand) operand {
 		}
 	case op.num != nil:
 		get := op.num
-		var at uint64
+		at := ^uint64(0)
 		var v int64
 		var ok bool
 		op.num = func(e *event.Event) (int64, bool) {
@@ -50,7 +50,7 @@ func (fc *fieldCache) wrap(key string, op operand) operand {
 		}
 	case op.ip != nil:
 		get := op.ip
-		var at uint64
+		at := ^uint64(0)
 		var v netip.Addr
 		var ok bool
 		op.ip = func(e *event.Event) (netip.Addr, bool) {
@@ -63,7 +63,7 @@ func (fc *fieldCache) wrap(key string, op operand) operand {
 	case op.list != nil:
 		// The cached list lives in the cache's own buffer; callers' buffers are ignored.
 		get := op.list
-		var at uint64
+		at := ^uint64(0)
 		var v [][]byte
 		var ok bool
 		op.list = func(e *event.Event, _ [][]byte) ([][]byte, bool) {
@@ -76,4 +76,62 @@ func (fc *fieldCache) wrap(key string, op operand) operand {
 	}
 	fc.ops[key] = op
 	return op
+}
+
+// Macros substitute the same subtree into many rules (spawned_process, open_write): the
+// engine evaluates such a subtree once per event and reuses the result in every rule with the
+// same kind set (folding of evt.type checks depends on it).
+
+type memoKey struct {
+	n     Node
+	kinds KindSet
+}
+
+type memoEntry struct {
+	res  compiled
+	errs []checkError
+}
+
+// subtreeMemo holds the shared subtrees of one Compile and their compiled forms.
+type subtreeMemo struct {
+	gen    *uint64
+	shared map[Node]bool
+	done   map[memoKey]memoEntry
+}
+
+func newSubtreeMemo(gen *uint64, rs []*Rule) *subtreeMemo {
+	count := map[Node]int{}
+	for _, r := range rs {
+		walk(r.AST, func(n Node) bool {
+			switch n.(type) {
+			case *AndExpr, *OrExpr, *NotExpr:
+				count[n]++
+			}
+			return true
+		})
+	}
+	m := &subtreeMemo{gen: gen, shared: map[Node]bool{}, done: map[memoKey]memoEntry{}}
+	for n, c := range count {
+		if c > 1 {
+			m.shared[n] = true
+		}
+	}
+	return m
+}
+
+// remember wraps a compiled shared subtree so that it runs once per event.
+func (m *subtreeMemo) remember(res compiled) compiled {
+	if res.konst != 0 {
+		return res
+	}
+	f, gen := res.fn, m.gen
+	at := ^uint64(0)
+	var v bool
+	return compiled{fn: func(e *event.Event) bool {
+		if at != *gen {
+			v = f(e)
+			at = *gen
+		}
+		return v
+	}}
 }

@@ -45,7 +45,8 @@ type compiler struct {
 	source string
 	kinds  KindSet // the rule's kinds, for folding evt.type checks
 	fold   bool
-	cache  *fieldCache // nil: no caching
+	cache  *fieldCache  // nil: no caching
+	memo   *subtreeMemo // nil: no sharing of subtrees
 	errs   []checkError
 }
 
@@ -56,6 +57,23 @@ type checkError struct {
 
 // node compiles n, recording errors and carrying on so that every error of a rule shows.
 func (c *compiler) node(n Node) compiled {
+	if c.memo == nil || !c.memo.shared[n] {
+		return c.compileNode(n)
+	}
+	key := memoKey{n, c.kinds}
+	if m, ok := c.memo.done[key]; ok {
+		c.errs = append(c.errs, m.errs...)
+		return m.res
+	}
+	before := len(c.errs)
+	res := c.memo.remember(c.compileNode(n))
+	c.memo.done[key] = memoEntry{res: res, errs: append([]checkError(nil), c.errs[before:]...)}
+	return res
+}
+
+func (c *compiler) isShared(n Node) bool { return c.memo != nil && c.memo.shared[n] }
+
+func (c *compiler) compileNode(n Node) compiled {
 	switch x := n.(type) {
 	case *AndExpr:
 		return c.junction(x.Kids, true)
@@ -102,7 +120,7 @@ func (c *compiler) node(n Node) compiled {
 
 // junction compiles an and (isAnd) or an or, dropping constant kids.
 func (c *compiler) junction(kids []Node, isAnd bool) compiled {
-	kids = mergeChecks(flatten(kids, isAnd), isAnd)
+	kids = mergeChecks(flatten(kids, isAnd, c.isShared), isAnd)
 	var fns []evalFn
 	decided := false
 	for _, k := range kids {

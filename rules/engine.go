@@ -12,10 +12,17 @@ import (
 // the event kinds they can match. An Engine is not safe for concurrent use: compiled checks
 // keep scratch buffers, as the analyzer's single replay loop allows.
 type Engine struct {
-	rules  []*CompiledRule
-	byKind [event.NumKinds][]*CompiledRule
-	gen    *uint64 // bumped per evaluated event; see fieldCache
+	rules    []*CompiledRule
+	bySource map[string]*kindIndex
+	syscall  *kindIndex // bySource["syscall"], for Match
+	gen      *uint64    // bumped per evaluated event; see fieldCache
 }
+
+// kindIndex lists, per event kind, the rules that can match it.
+type kindIndex [event.NumKinds][]*CompiledRule
+
+// SyscallSource is the source of Falco's syscall rules, the default of a rule's source key.
+const SyscallSource = "syscall"
 
 // CompiledRule is a rule bound to fields: its spec, its condition and its output format.
 type CompiledRule struct {
@@ -35,8 +42,10 @@ func (rs *RuleSet) Compile(p FieldProvider) (*Engine, []Warning, error) {
 	for _, s := range p.Sources() {
 		served[s] = true
 	}
-	en := &Engine{gen: new(uint64)}
+	en := &Engine{gen: new(uint64), bySource: map[string]*kindIndex{}, syscall: &kindIndex{}}
+	en.bySource[SyscallSource] = en.syscall
 	cache := &fieldCache{gen: en.gen, ops: map[string]operand{}}
+	memo := newSubtreeMemo(en.gen, rs.Rules)
 	var errs ErrorList
 	var warns []Warning
 	seen := map[string]bool{}
@@ -46,7 +55,7 @@ func (rs *RuleSet) Compile(p FieldProvider) (*Engine, []Warning, error) {
 			warns = append(warns, Warning{Pos: r.Pos, Item: item, Msg: fmt.Sprintf("source %q is not served; rule skipped", r.Source)})
 			continue
 		}
-		cc := &compiler{p: p, source: r.Source, kinds: r.Kinds, fold: true, cache: cache}
+		cc := &compiler{p: p, source: r.Source, kinds: r.Kinds, fold: true, cache: cache, memo: memo}
 		res := cc.node(r.AST)
 		out, oerrs := cc.output(r.Output, r.outputAt)
 		cc.errs = append(cc.errs, oerrs...)
@@ -81,8 +90,13 @@ func (rs *RuleSet) Compile(p FieldProvider) (*Engine, []Warning, error) {
 		if res.konst < 0 {
 			continue
 		}
+		idx := en.bySource[r.Source]
+		if idx == nil {
+			idx = &kindIndex{}
+			en.bySource[r.Source] = idx
+		}
 		for _, k := range r.Kinds.Kinds() {
-			en.byKind[k] = append(en.byKind[k], cr)
+			idx[k] = append(idx[k], cr)
 		}
 	}
 	sortErrors(errs, rs.files)
@@ -104,36 +118,45 @@ func allUnknown(errs []checkError) bool {
 // Rules returns the enabled compiled rules in definition order.
 func (en *Engine) Rules() []*CompiledRule { return en.rules }
 
-// RulesFor returns the enabled rules that can match events of kind k.
+// RulesFor returns the enabled syscall rules that can match events of kind k.
 func (en *Engine) RulesFor(k event.Kind) []*CompiledRule {
-	if int(k) >= len(en.byKind) {
+	if int(k) >= event.NumKinds {
 		return nil
 	}
-	return en.byKind[k]
+	return en.syscall[k]
 }
 
-// Match calls fn for every enabled rule whose condition holds for e, in definition order.
-// Only the rules indexed under e's kind run.
+// Match calls fn for every enabled syscall rule whose condition holds for e, in definition
+// order. Only the rules indexed under e's kind run.
 func (en *Engine) Match(e *event.Event, fn func(r *CompiledRule)) {
-	if int(e.Kind) >= len(en.byKind) {
+	en.match(en.syscall, e, fn)
+}
+
+// MatchSource is Match for the rules of another source ("github").
+func (en *Engine) MatchSource(source string, e *event.Event, fn func(r *CompiledRule)) {
+	en.match(en.bySource[source], e, fn)
+}
+
+func (en *Engine) match(idx *kindIndex, e *event.Event, fn func(r *CompiledRule)) {
+	if idx == nil || int(e.Kind) >= event.NumKinds {
 		return
 	}
 	*en.gen++
-	for _, r := range en.byKind[e.Kind] {
+	for _, r := range idx[e.Kind] {
 		if r.eval(e) {
 			fn(r)
 		}
 	}
 }
 
-// AppendMatches appends the rules matching e to dst and returns it, so that a caller can
-// reuse one slice for every event.
+// AppendMatches appends the syscall rules matching e to dst and returns it, so that a caller
+// can reuse one slice for every event.
 func (en *Engine) AppendMatches(dst []*CompiledRule, e *event.Event) []*CompiledRule {
-	if int(e.Kind) >= len(en.byKind) {
+	if int(e.Kind) >= event.NumKinds {
 		return dst
 	}
 	*en.gen++
-	for _, r := range en.byKind[e.Kind] {
+	for _, r := range en.syscall[e.Kind] {
 		if r.eval(e) {
 			dst = append(dst, r)
 		}

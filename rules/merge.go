@@ -8,19 +8,19 @@ package rules
 // evaluation do not change results.
 
 // flatten returns the kids of an and (isAnd) or or group with nested groups of the same kind
-// spliced in.
-func flatten(kids []Node, isAnd bool) []Node {
+// spliced in, except groups for which keep is true (shared subtrees evaluated once).
+func flatten(kids []Node, isAnd bool, keep func(Node) bool) []Node {
 	var out []Node
 	for _, k := range kids {
 		switch x := k.(type) {
 		case *AndExpr:
-			if isAnd {
-				out = append(out, flatten(x.Kids, true)...)
+			if isAnd && !keep(k) {
+				out = append(out, flatten(x.Kids, true, keep)...)
 				continue
 			}
 		case *OrExpr:
-			if !isAnd {
-				out = append(out, flatten(x.Kids, false)...)
+			if !isAnd && !keep(k) {
+				out = append(out, flatten(x.Kids, false, keep)...)
 				continue
 			}
 		}

@@ -41,7 +41,7 @@ func (l *loader) resolve() {
 		}
 		r.Kinds = k
 		l.warnUnknownKinds(r.AST, item)
-		if r.WarnEvttypes && r.Enabled && r.Source == "syscall" && k.IsAll() {
+		if r.WarnEvttypes && r.Enabled && r.Source == SyscallSource && k.IsAll() {
 			l.warnf(r.Pos, item, "rule matches every event kind (no evt.type restriction); it runs on every event")
 		}
 	}

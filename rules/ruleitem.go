@@ -93,7 +93,7 @@ func (l *loader) rule(it *item) {
 
 // ruleFields decodes every key the item has into a Rule with Falco's defaults.
 func (l *loader) ruleFields(it *item) (*Rule, bool) {
-	r := &Rule{Name: it.keys["rule"].Value, Source: "syscall", Enabled: true, WarnEvttypes: true,
+	r := &Rule{Name: it.keys["rule"].Value, Source: SyscallSource, Enabled: true, WarnEvttypes: true,
 		Pos: it.f.pos(it.node), Tags: []string{}}
 	good := true
 	if it.has("condition") {

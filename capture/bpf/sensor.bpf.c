@@ -343,10 +343,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 				v = 0;
 			alen = v;
 		}
-		if (addr && alen && ret >= 0)
-			off = put_user_bytes(s, off, BLOB_SOCKADDR, addr,
-					     alen > MAX_SOCKADDR ? MAX_SOCKADDR : alen);
-		else if (addr && alen && !c->addrlen_ptr)
+		/* An address the call writes (recvfrom) is only valid when it succeeded. */
+		if (addr && alen && (ret >= 0 || !c->addrlen_ptr))
 			off = put_user_bytes(s, off, BLOB_SOCKADDR, addr,
 					     alen > MAX_SOCKADDR ? MAX_SOCKADDR : alen);
 	}
@@ -367,6 +365,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		}
 		break;
 	case DATA_MSG:
+		/* sendmmsg/recvmmsg return a message count: keep the first message's first
+		 * iovec up to snaplen. */
 		off = put_msg(s, off, in.args[1], in.nr == 299 || in.nr == 307 ? (ret > 0 ? snaplen : 0) : ret);
 		break;
 	case DATA_FDS:

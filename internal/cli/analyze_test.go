@@ -81,3 +81,21 @@ func TestSafeText(t *testing.T) {
 		t.Fatalf("escaping lost information: %q", got)
 	}
 }
+
+func TestAnalyzeWritesDatabase(t *testing.T) {
+	db := t.TempDir() + "/demo.duckdb"
+	if code, _, errs := runCLI(t, "analyze", demoScap, "-r", "testdata/curl_rule.yaml", "--db", db, "--progress=false"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	code, out, errs := runCLI(t, "query", db, "--format", "csv",
+		"SELECT f.rule, p.exe, e.kind FROM findings f JOIN processes p ON p.capture_id = f.capture_id AND p.process_key = f.process_key JOIN events e ON e.capture_id = f.capture_id AND e.event_num = f.event_num")
+	if code != 0 {
+		t.Fatalf("query exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "Curl connects out") || !strings.Contains(out, "curl") || !strings.Contains(out, "connect") {
+		t.Fatalf("finding does not join its process and event:\n%s", out)
+	}
+	if code, _, _ := runCLI(t, "analyze", demoScap, "--db", db, "--progress=false"); code != ExitError {
+		t.Fatalf("overwriting without --force: exit %d, want 1", code)
+	}
+}

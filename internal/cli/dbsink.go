@@ -46,6 +46,9 @@ func (d *dbSink) hooks() analyze.Hooks {
 				t := p.Exit
 				r.Exit = &t
 			}
+			if r.Exe == "" {
+				r.Exe = p.Exe
+			}
 			d.keep(d.st.AddProcess(r))
 		},
 		Conn: func(c *analyze.ConnRecord) {
