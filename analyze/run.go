@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"saker/event"
+	"saker/github"
 	"saker/rules"
 )
 
@@ -176,7 +177,12 @@ func (a *Analyzer) Run(ctx context.Context, src event.Source) (*Result, error) {
 		if e.Kind == event.KindDrops {
 			res.Lost += uint64(argInt(&e, 1))
 		}
-		matched = en.AppendMatches(matched[:0], &e)
+		if e.Kind == event.KindGithub {
+			matched = matched[:0]
+			en.MatchSource(github.SourceName, &e, func(r *rules.CompiledRule) { matched = append(matched, r) })
+		} else {
+			matched = en.AppendMatches(matched[:0], &e)
+		}
 		if len(matched) == 0 {
 			continue
 		}

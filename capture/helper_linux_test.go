@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -103,46 +103,45 @@ func helper(mode string, args []string) error {
 	case "idle": // a multi-threaded process that waits to be killed
 		time.Sleep(time.Minute)
 		return nil
-	case "workload": // args: dir port; a syscall-heavy mix, see BenchmarkSensorOverhead
-		return workload(args[0], args[1])
+	case "workload": // args: kind n dir port; see BenchmarkSensorOverhead
+		return workload(args[0], args[1], args[2], args[3])
 	}
 	return fmt.Errorf("unknown helper mode %q", mode)
 }
 
-// Workload sizes: one run of the workload helper does this much.
-const (
-	workOpens    = 2000
-	workConnects = 100
-	workExecs    = 5
-)
-
-func workload(dir, portArg string) error {
+// workload runs n operations of one kind: "open" (open and close a file), "connect"
+// (socket, connect, send and close on loopback) or "exec" (fork and exec /bin/true).
+func workload(kind, nArg, dir, portArg string) error {
+	n, _ := strconv.Atoi(nArg)
 	path := filepath.Join(dir, "work")
-	for range workOpens {
-		fd, err := syscall.Open(path, syscall.O_CREAT|syscall.O_RDWR, 0o644)
-		if err != nil {
-			return err
-		}
-		syscall.Close(fd)
-	}
 	port, _ := strconv.Atoi(portArg)
 	msg := []byte("ping over loopback, a short payload of some size")
-	for range workConnects {
-		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-		if err != nil {
-			return err
-		}
-		if err := syscall.Connect(fd, &syscall.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-			return err
-		}
-		if err := syscall.Sendto(fd, msg, 0, nil); err != nil {
-			return err
-		}
-		syscall.Close(fd)
-	}
-	for range workExecs {
-		if err := exec.Command("/bin/true").Run(); err != nil {
-			return err
+	for range n {
+		switch kind {
+		case "open":
+			fd, err := syscall.Open(path, syscall.O_CREAT|syscall.O_RDWR, 0o644)
+			if err != nil {
+				return err
+			}
+			syscall.Close(fd)
+		case "connect":
+			fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+			if err != nil {
+				return err
+			}
+			if err := syscall.Connect(fd, &syscall.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+				return err
+			}
+			if err := syscall.Sendto(fd, msg, 0, nil); err != nil {
+				return err
+			}
+			syscall.Close(fd)
+		case "exec":
+			if err := exec.Command("/bin/true").Run(); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("unknown workload %q", kind)
 		}
 	}
 	return nil

@@ -35,7 +35,7 @@ func openSensor(snaplen int) (*sensor, error) {
 		return nil, fmt.Errorf("%w: run saker capture as root (sudo)", ErrNotRoot)
 	}
 	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
-		return nil, fmt.Errorf("%w: %v; use a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or newer)", ErrNoBTF, err)
+		return nil, fmt.Errorf("%w: %v; use a kernel built with CONFIG_DEBUG_INFO_BTF=y (Linux 5.17 or newer)", ErrNoBTF, err)
 	}
 	_ = rlimit.RemoveMemlock() // kernels before 5.11 account BPF memory to RLIMIT_MEMLOCK
 	spec, err := loadSensor()
@@ -64,7 +64,7 @@ func openSensor(snaplen int) (*sensor, error) {
 		l, err := link.AttachTracing(link.TracingOptions{Program: p})
 		if err != nil {
 			s.Close()
-			return nil, fmt.Errorf("attach %s: %w (tp_btf needs Linux 5.5 or newer)", p, errors.Join(ErrKernelTooOld, err))
+			return nil, fmt.Errorf("attach %s: %w (saker needs Linux 5.17 or newer)", p, errors.Join(ErrKernelTooOld, err))
 		}
 		s.links = append(s.links, l)
 	}
@@ -85,7 +85,7 @@ func loadError(err error) error {
 		return fmt.Errorf("%w: %v\n%s\nthis kernel cannot run saker's sensor; report the log above", ErrVerifier, ve.Cause, strings.Join(log, "\n"))
 	}
 	if errors.Is(err, ebpf.ErrNotSupported) {
-		return fmt.Errorf("%w: %v; saker needs Linux 5.8 or newer with BTF", ErrKernelTooOld, err)
+		return fmt.Errorf("%w: %v; saker needs Linux 5.17 or newer (ring buffer, BTF tracepoints, bpf_loop)", ErrKernelTooOld, err)
 	}
 	if errors.Is(err, os.ErrPermission) {
 		return fmt.Errorf("%w: %v", ErrNotRoot, err)

@@ -80,11 +80,12 @@ func (fc *fieldCache) wrap(key string, op operand) operand {
 
 // Macros substitute the same subtree into many rules (spawned_process, open_write): the
 // engine evaluates such a subtree once per event and reuses the result in every rule with the
-// same kind set (folding of evt.type checks depends on it).
+// same source and kind set (fields bind per source, and evt.type checks fold per kind set).
 
 type memoKey struct {
-	n     Node
-	kinds KindSet
+	n      Node
+	source string
+	kinds  KindSet
 }
 
 type memoEntry struct {

@@ -60,7 +60,7 @@ func (c *compiler) node(n Node) compiled {
 	if c.memo == nil || !c.memo.shared[n] {
 		return c.compileNode(n)
 	}
-	key := memoKey{n, c.kinds}
+	key := memoKey{n, c.source, c.kinds}
 	if m, ok := c.memo.done[key]; ok {
 		c.errs = append(c.errs, m.errs...)
 		return m.res

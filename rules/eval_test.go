@@ -159,3 +159,38 @@ func TestKindIndex(t *testing.T) {
 		t.Errorf("rules for openat: %v", names)
 	}
 }
+
+func TestMatchSource(t *testing.T) {
+	p := newTestProvider()
+	p.github = true
+	rs, _, err := rules.LoadBytes("g.yaml", []byte(`
+- rule: gh
+  desc: d
+  output: o
+  priority: info
+  source: github
+  condition: proc.name = x
+  warn_evttypes: false
+- rule: sys
+  desc: d
+  output: o
+  priority: info
+  condition: evt.type = execve and proc.name = x
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, _, err := rs.Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.set(1, "proc.name", "x")
+	ex, _ := event.KindByName("execve")
+	e := &event.Event{Num: 1, Kind: ex}
+	var sys, gh []string
+	en.Match(e, func(r *rules.CompiledRule) { sys = append(sys, r.Name) })
+	en.MatchSource("github", e, func(r *rules.CompiledRule) { gh = append(gh, r.Name) })
+	if fmt.Sprint(sys) != "[sys]" || fmt.Sprint(gh) != "[gh]" {
+		t.Errorf("syscall %v, github %v", sys, gh)
+	}
+}

@@ -70,6 +70,8 @@ type testProvider struct {
 	intern map[string]int32
 	slots  map[string]int
 	types  []rules.FieldType
+	// github makes the provider serve the github source too, with the same fields.
+	github bool
 	// last caches the last lookup; benchmarks evaluate many checks per event.
 	lastNum uint64
 	last    *fakeEvent
@@ -79,7 +81,12 @@ func newTestProvider() *testProvider {
 	return &testProvider{events: map[uint64]*fakeEvent{}, slots: map[string]int{}, intern: map[string]int32{}}
 }
 
-func (p *testProvider) Sources() []string { return []string{"syscall"} }
+func (p *testProvider) Sources() []string {
+	if p.github {
+		return []string{"syscall", "github"}
+	}
+	return []string{"syscall"}
+}
 
 // fieldType returns the type of name[arg] and whether it exists.
 func fieldType(name, arg string, hasArg bool) (rules.FieldType, error) {
@@ -153,7 +160,7 @@ func (p *testProvider) value(e *event.Event, slot int) *fakeValue {
 }
 
 func (p *testProvider) Field(source, name, arg string) (rules.Extractor, error) {
-	if source != "syscall" {
+	if source != "syscall" && (source != "github" || !p.github) {
 		return rules.Extractor{}, fmt.Errorf("%w: %s", rules.ErrUnknownSource, source)
 	}
 	// The parser hands over "evt.arg[0]" as name "evt.arg", arg "0"; an argument given

@@ -299,6 +299,8 @@ func TestWarningsAndVersions(t *testing.T) {
       version: 0.4.0
     - name: k8saudit
       version: 0.1.0
+    - name: container
+      version: 9.0.0
 - something: else
 - rule: r
   desc: d
@@ -314,16 +316,16 @@ func TestWarningsAndVersions(t *testing.T) {
 	all := strings.Join(got, "\n")
 	for _, want := range []string{
 		"x.yaml:7:7: plugin k8saudit is required",
-		"x.yaml:9:3: unknown item ignored",
-		`x.yaml:15:3: rule "r": unknown key "colour" ignored`,
-		`x.yaml:10:3: rule "r": rule matches every event kind`,
+		"x.yaml:11:3: unknown item ignored",
+		`x.yaml:17:3: rule "r": unknown key "colour" ignored`,
+		`x.yaml:12:3: rule "r": rule matches every event kind`,
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("missing warning %q in\n%s", want, all)
 		}
 	}
-	if strings.Contains(all, "container") {
-		t.Errorf("container plugin warned about:\n%s", all)
+	if strings.Count(all, "plugin container") != 1 || !strings.Contains(all, "x.yaml:9:7: plugin container 9.0.0 is required, saker provides the fields of 0.4.0") {
+		t.Errorf("want one warning about container 9.0.0:\n%s", all)
 	}
 	for _, v := range []string{"0.58.0", "1.0.0", "58"} {
 		_, _, err := rules.LoadBytes("v.yaml", []byte("- required_engine_version: "+v+"\n"))

@@ -85,15 +85,32 @@ func (l *loader) pluginVersions(it *item) {
 			continue
 		}
 		satisfied := false
+		want, err := parseSemver(pluginVersion(req))
 		for _, name := range names {
-			if _, ok := providedPlugins[name]; ok {
-				satisfied = true
+			if have, ok := providedPlugins[name]; ok {
+				hv, _ := parseSemver(have)
+				// Alternatives may ask for other versions; the main entry's decides.
+				satisfied = satisfied || err != nil || name != names[0] || !hv.less(want)
 			}
 		}
-		if !satisfied {
+		switch have, ok := providedPlugins[names[0]]; {
+		case satisfied:
+		case ok:
+			l.warnf(it.f.pos(req), "", "plugin %s %s is required, saker provides the fields of %s", names[0], pluginVersion(req), have)
+		default:
 			l.warnf(it.f.pos(req), "", "plugin %s is required but saker does not provide it; its fields will be unknown", names[0])
 		}
 	}
+}
+
+// pluginVersion returns the version a plugin requirement asks for, "" when none.
+func pluginVersion(n *yaml.Node) string {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "version" {
+			return n.Content[i+1].Value
+		}
+	}
+	return ""
 }
 
 // pluginNames returns the name of a plugin requirement and of its alternatives.
