@@ -115,7 +115,7 @@ func TestCreateRefusesNonEmptyDir(t *testing.T) {
 
 func TestMaxBytes(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "b")
-	w, err := Create(dir, WriterOptions{FlushBytes: 4 << 10, MaxBytes: 20 << 10})
+	w, err := Create(dir, WriterOptions{MaxBytes: 20 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,6 +138,14 @@ func TestMaxBytes(t *testing.T) {
 	}
 	if b.Manifest.Status != StatusStopped || b.Manifest.StopReason == "" {
 		t.Fatalf("manifest status %q reason %q", b.Manifest.Status, b.Manifest.StopReason)
+	}
+	var size int64
+	for _, f := range b.Manifest.Files {
+		size += f.Size
+	}
+	// One frame may cross the cap; frames are at most MaxBytes/4 before compression.
+	if size > 2*(20<<10) {
+		t.Fatalf("bundle of %d bytes for a cap of %d", size, 20<<10)
 	}
 }
 

@@ -35,6 +35,10 @@ func (o *WriterOptions) defaults() {
 		o.FlushBytes = 4 << 20
 	}
 	o.FlushBytes = min(o.FlushBytes, maxFrame-MaxRecordSize-recordHeader)
+	if o.MaxBytes > 0 {
+		// The cap is checked after each frame: small frames keep the overshoot small.
+		o.FlushBytes = min(o.FlushBytes, max(int(o.MaxBytes/4), 16<<10))
+	}
 }
 
 // Writer writes a bundle. Its methods are safe for concurrent use. A background goroutine
@@ -286,7 +290,7 @@ func (w *Writer) Close() error {
 	w.man.Stop = time.Now().UTC()
 	if w.man.Status == StatusRunning {
 		w.man.Status = StatusStopped
-		if w.full {
+		if w.full && w.man.StopReason == "" {
 			w.man.StopReason = "size limit reached"
 		}
 	}
