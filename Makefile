@@ -29,6 +29,9 @@ demo: build ## analyze a real capture from testdata: findings and a DuckDB file
 	./$(BIN) analyze testdata/captures/miner-demo --db out/demo.duckdb --force
 	./$(BIN) query out/demo.duckdb "SELECT time, priority, rule, pid FROM findings ORDER BY time, finding_id"
 
+lab: build ## attack lab (root): scenarios in network namespaces under saker capture; UPDATE=1 re-records testdata/captures/lab-*
+	SAKER_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -v -timeout 10m -run '^TestLab$$' ./internal/lab $(if $(UPDATE),-update)
+
 bench: ## benchmarks (numbers go to docs/PERFORMANCE.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 

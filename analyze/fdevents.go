@@ -147,12 +147,18 @@ func (s *State) open(e *event.Event, t *FDTable) {
 		return
 	}
 	s.replaceFD(t, e.Res)
-	f := &FD{Num: e.Res, Type: event.FDFile, Flags: flags}
+	f, name, raw := s.fds.get()
+	f.Num, f.Type, f.Flags = e.Res, event.FDFile, flags
 	if flags&oDirectory != 0 && flags&oTmpfile != oTmpfile {
 		f.Type = event.FDDirectory
 	}
-	f.Name = append(f.Name, resolved...)
-	f.Raw = append(f.Raw, path...)
+	// Empty names stay nil, as fd.nameraw falls back to fd.name for a nil Raw.
+	if len(resolved) > 0 {
+		f.Name = append(name, resolved...)
+	}
+	if len(path) > 0 {
+		f.Raw = append(raw, path...)
+	}
 	t.set(f)
 	s.fd = f
 	if s.hooks.File != nil && (flags&oAccMode == oWronly || flags&oAccMode == oRdwr) {
@@ -271,7 +277,8 @@ func (s *State) socket(e *event.Event, t *FDTable) {
 	}
 	s.replaceFD(t, e.Res)
 	domain, typ, proto := argInt(e, 0), argInt(e, 1), argInt(e, 2)
-	f := &FD{Num: e.Res}
+	f, name, _ := s.fds.get()
+	f.Num, f.Name = e.Res, name // empty until bind or connect names it
 	switch domain {
 	case event.AFInet:
 		f.Type, f.Family = event.FDIPv4, event.AFInet

@@ -35,6 +35,9 @@ type FD struct {
 
 	// nameChangedAt is the number of the event that last changed the fd's name.
 	nameChangedAt uint64
+	// shared is set when Name or Raw may alias another FD's (copies made by fork and dup,
+	// snapshot fds whose Raw is their Name): those bytes must not be written in place.
+	shared bool
 }
 
 const oCloexec = 0o2000000
@@ -65,9 +68,13 @@ func (t *FDTable) close(n int64) { delete(t.fds, n) }
 // change by one process (a rename of the tuple) does not show in the other.
 func (t *FDTable) copy() *FDTable {
 	c := &FDTable{fds: make(map[int64]*FD, len(t.fds)), refs: 1}
+	all := make([]FD, len(t.fds)) // one allocation for every copy: forks are frequent
+	i := 0
 	for n, f := range t.fds {
-		g := *f
-		c.fds[n] = &g
+		f.shared = true
+		all[i] = *f
+		c.fds[n] = &all[i]
+		i++
 	}
 	return c
 }
@@ -94,6 +101,7 @@ func (t *FDTable) dup(oldfd, newfd int64, cloexec bool) {
 	if f == nil || newfd < 0 {
 		return
 	}
+	f.shared = true
 	g := *f
 	g.Num = newfd
 	g.Flags &^= oCloexec
@@ -119,14 +127,63 @@ func (f *FD) setTuple(t event.Tuple, num uint64) {
 		f.Type = event.FDUnix
 	}
 	if t.Family == event.AFUnix {
-		f.Name = append(f.Name[:0], t.Path...)
+		f.Name = append(f.nameBuf(), t.Path...)
 	} else {
 		f.Local, f.Remote = t.Local, t.Remote
-		f.Name = appendTupleName(f.Name[:0], f.Local, f.Remote)
+		f.Name = appendTupleName(f.nameBuf(), f.Local, f.Remote)
 	}
 	if changed {
 		f.nameChangedAt = num
 	}
+}
+
+// nameBuf returns f.Name emptied for rewriting, or nil when its bytes may be another FD's.
+func (f *FD) nameBuf() []byte {
+	if f.shared {
+		return nil
+	}
+	return f.Name[:0]
+}
+
+// fdPool recycles the FDs of closed descriptors: opens and closes are a third of a
+// busy host's syscalls, and a recycled FD brings its name buffers along.
+type fdPool struct {
+	free []*FD
+}
+
+// fdNameCap is the capacity of each name buffer of a new FD.
+const fdNameCap = 64
+
+// maxFreeFDs bounds the pool; more closes than opens in a row only happen after exits.
+const maxFreeFDs = 1024
+
+// get returns a zeroed FD and spare buffers for its Name and Raw.
+func (p *fdPool) get() (f *FD, name, raw []byte) {
+	n := len(p.free)
+	if n == 0 {
+		// One allocation holds both buffers; most paths fit.
+		buf := make([]byte, 0, 2*fdNameCap)
+		return new(FD), buf[0:0:fdNameCap], buf[fdNameCap:fdNameCap]
+	}
+	f = p.free[n-1]
+	p.free[n-1] = nil
+	p.free = p.free[:n-1]
+	name, raw = f.Name[:0], f.Raw[:0]
+	*f = FD{}
+	return f, name, raw
+}
+
+// put takes back the FD of a closed descriptor, which nothing else points to: copies
+// made by fork and dup are FDs of their own.
+func (p *fdPool) put(f *FD) {
+	if len(p.free) >= maxFreeFDs {
+		return
+	}
+	if f.shared {
+		f.Name, f.Raw = nil, nil
+	}
+	f.Conn = nil
+	p.free = append(p.free, f)
 }
 
 func appendTupleName(b []byte, l, r netip.AddrPort) []byte {

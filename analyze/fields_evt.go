@@ -197,6 +197,7 @@ func evtArgByName(_ *State, name string, raw bool) (rules.Extractor, error) {
 		}), nil
 	}
 	var buf []byte
+	var flags flagTexts
 	return strField(func(e *event.Event) ([]byte, bool) {
 		i := idx[e.Kind]
 		if i < 0 || int(i) >= int(e.NArgs) {
@@ -210,7 +211,41 @@ func evtArgByName(_ *State, name string, raw bool) (rules.Extractor, error) {
 			}
 			return e.Args[i].Bytes, true
 		}
+		switch p.Type {
+		case event.TypeFlags, event.TypeMode, event.TypeEnum:
+			return flags.text(e.Kind, p, e.Args[i].Int), true
+		}
 		buf = event.AppendArg(buf[:0], p, e.Args[i])
 		return buf, true
 	}), nil
+}
+
+// flagTexts caches the renderings of flag, mode and enum arguments (evt.arg.flags is in
+// forty of Falco's conditions, on every open): a capture uses few distinct values, and
+// rendering one builds a string per call.
+type flagTexts struct {
+	m map[flagKey][]byte
+}
+
+type flagKey struct {
+	kind event.Kind
+	v    int64
+}
+
+// maxFlagTexts bounds the cache against captures of random flag words.
+const maxFlagTexts = 4096
+
+// text returns the rendering of v as parameter p of kind k; the bytes stay valid and
+// unchanged.
+func (c *flagTexts) text(k event.Kind, p event.Param, v int64) []byte {
+	key := flagKey{k, v}
+	if b, ok := c.m[key]; ok {
+		return b
+	}
+	if c.m == nil || len(c.m) >= maxFlagTexts {
+		c.m = make(map[flagKey][]byte)
+	}
+	b := event.AppendArg(nil, p, event.Int(v))
+	c.m[key] = b
+	return b
 }

@@ -33,7 +33,7 @@ func (s *State) exec(e *event.Event) {
 		}
 		p.PrevExePaths = append(p.PrevExePaths, bytes.Clone(p.ExePath))
 	}
-	if ptid, ok := e.Arg("ptid"); ok && ptid.Int != 0 && p.PPID == 0 {
+	if ptid, ok := argAtOK(e, argPtid); ok && ptid.Int != 0 && p.PPID == 0 {
 		p.PPID = uint32(ptid.Int)
 	}
 	s.setIdentity(p, e)
@@ -41,7 +41,7 @@ func (s *State) exec(e *event.Event) {
 		p.Comm = append(p.Comm, baseName(p.ExePath)...)
 	}
 	if len(p.ExePath) == 0 {
-		p.ExePath = append(p.ExePath, named(e, "filename").Bytes...)
+		p.ExePath = append(p.ExePath, argAt(e, argFilename).Bytes...)
 	}
 	if p.StartTS == 0 {
 		p.StartTS = e.TS
@@ -64,18 +64,18 @@ func (s *State) clone(e *event.Event) {
 		return
 	}
 	parent := s.proc
-	flags := named(e, "flags").Int
+	flags := argAt(e, argFlags).Int
 	switch e.Kind {
 	case event.KindFork:
 		flags = 0
 	case event.KindVfork:
 		flags = cloneVfork
 	}
-	tid := uint32(named(e, "child_tid").Int)
+	tid := uint32(argAt(e, argChildTid).Int)
 	if tid == 0 {
 		tid = uint32(e.Res)
 	}
-	pid := uint32(named(e, "child_pid").Int)
+	pid := uint32(argAt(e, argChildPid).Int)
 	if flags&cloneThread != 0 {
 		if pid == 0 {
 			pid = parent.PID
@@ -108,7 +108,7 @@ func (s *State) clone(e *event.Event) {
 	default:
 		c.VPID = 0
 	}
-	if comm := named(e, "comm").Bytes; len(comm) > 0 {
+	if comm := argAt(e, argComm).Bytes; len(comm) > 0 {
 		c.Comm = append(c.Comm[:0], comm...)
 		c.refresh()
 	}

@@ -57,7 +57,7 @@ func (s *State) net(e *event.Event, t *FDTable) {
 					f.Role = roleServer
 				}
 			case event.AFUnix:
-				f.Name = append(f.Name[:0], sa.Path...)
+				f.Name = append(f.nameBuf(), sa.Path...)
 			}
 		}
 	case event.KindListen:

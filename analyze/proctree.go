@@ -1,10 +1,6 @@
 package analyze
 
-import (
-	"bytes"
-
-	"saker/event"
-)
+import "saker/event"
 
 // Process is one thread group as the replay knows it. Threads of a group share one Process;
 // fork/clone without CLONE_THREAD copies the parent's Process into a new one.
@@ -99,12 +95,15 @@ func (p *Process) caps() (perm, eff []byte) {
 // clone returns a child copying p's identity, as fork does.
 func (p *Process) clone() *Process {
 	c := *p
-	c.Comm = bytes.Clone(p.Comm)
-	c.Exe = bytes.Clone(p.Exe)
-	c.ExePath = bytes.Clone(p.ExePath)
-	c.Args = bytes.Clone(p.Args)
+	// One allocation holds the copies: a fork is mostly followed by an execve, which
+	// overwrites them in place when the new values fit.
+	buf := make([]byte, 0, len(p.Comm)+len(p.Exe)+len(p.ExePath)+len(p.Args)+len(p.Cwd))
+	c.Comm, buf = carve(buf, p.Comm)
+	c.Exe, buf = carve(buf, p.Exe)
+	c.ExePath, buf = carve(buf, p.ExePath)
+	c.Args, buf = carve(buf, p.Args)
+	c.Cwd, _ = carve(buf, p.Cwd)
 	c.Env = p.Env // read-only once set; execve replaces rather than mutates it
-	c.Cwd = bytes.Clone(p.Cwd)
 	c.PrevExePaths = nil
 	c.Execs = 0
 	c.ExecTS = 0
@@ -113,6 +112,17 @@ func (p *Process) clone() *Process {
 	c.args, c.cmdline, c.env, c.capPerm, c.capEff = nil, nil, nil, nil, nil
 	c.refresh()
 	return &c
+}
+
+// carve copies b to the end of buf and returns the copy, capped so that appending to it
+// cannot overwrite what follows, and buf with the copy. A nil b stays nil.
+func carve(buf, b []byte) ([]byte, []byte) {
+	if b == nil {
+		return nil, buf
+	}
+	start := len(buf)
+	buf = append(buf, b...)
+	return buf[start:len(buf):len(buf)], buf
 }
 
 // procTable holds the live threads and processes, and a bounded cache of exited ones so
@@ -125,6 +135,12 @@ type procTable struct {
 	// exited is a ring of keys of exited processes kept in byKey for ancestry lookups.
 	exited    []uint64
 	exitedPos int
+
+	// lastTID and lastProc remember the last thread found: a capture comes in runs of
+	// events from one thread, and this spares a map lookup per event. Every change of
+	// threads forgets it.
+	lastTID  uint32
+	lastProc *Process
 }
 
 // exitedCacheSize bounds how many exited processes stay resolvable as ancestors.
@@ -148,10 +164,18 @@ func (t *procTable) add(tid uint32, p *Process) {
 		t.dropThread(tid, old, p.StartTS)
 	}
 	t.threads[tid] = p
+	t.lastProc = nil
 }
 
 // thread returns the live process of tid.
-func (t *procTable) thread(tid uint32) *Process { return t.threads[tid] }
+func (t *procTable) thread(tid uint32) *Process {
+	if t.lastProc != nil && t.lastTID == tid {
+		return t.lastProc
+	}
+	p := t.threads[tid]
+	t.lastTID, t.lastProc = tid, p
+	return p
+}
 
 // parent returns p's parent, alive or in the exited cache.
 func (t *procTable) parent(p *Process) *Process {
@@ -174,6 +198,7 @@ func (t *procTable) ancestor(p *Process, n int) *Process {
 func (t *procTable) dropThread(tid uint32, p *Process, ts uint64) {
 	if t.threads[tid] == p {
 		delete(t.threads, tid)
+		t.lastProc = nil
 	}
 	p.threads--
 	if p.threads > 0 {
@@ -209,6 +234,7 @@ func (t *procTable) retire(key uint64) {
 
 // dropOtherThreads removes every thread of p but tid, as a successful execve does.
 func (t *procTable) dropOtherThreads(p *Process, tid uint32) {
+	t.lastProc = nil
 	for id, q := range t.threads {
 		if q == p && id != tid {
 			delete(t.threads, id)

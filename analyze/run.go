@@ -18,9 +18,12 @@ import (
 type Options struct {
 	// Rules are the loaded rules to run; nil runs saker's default rules (LoadRules(false)).
 	Rules *rules.RuleSet
-	// Names resolves server addresses to DNS names for fd.*ip.name; nil leaves those fields
-	// missing. Pass the *DNSIndex built from the capture's DNS data.
+	// Names resolves server addresses to DNS names for fd.*ip.name. Run adds the answers of
+	// the DNS it meets (sensor payloads, DNS.Packets) to it in time order when it is a
+	// *DNSIndex; nil means a fresh *DNSIndex, other resolvers are used as they are.
 	Names NameResolver
+	// DNS merges packet DNS into the replay and receives every DNS message; see DNSOptions.
+	DNS DNSOptions
 	// Clock turns event timestamps into wall-clock time; nil uses the source's own Clock
 	// when it has one, else treats timestamps as Unix nanoseconds.
 	Clock event.Clock
@@ -145,8 +148,13 @@ func (a *Analyzer) Run(ctx context.Context, src event.Source) (*Result, error) {
 			opts.Clock = c
 		}
 	}
+	if opts.Names == nil {
+		opts.Names = NewDNSIndex(DNSIndexOptions{})
+	}
 	a.s.reset(opts.Clock, opts.Names, opts.Hooks)
 	s, en, cites := a.s, a.en, a.cites
+	feed := newDNSFeed(src, s, opts.Names, opts.DNS)
+	src = feed
 	res := &Result{ByRule: map[string]int{}, Warnings: a.warns}
 	hits, _ := opts.Names.(hitSource)
 	var (
@@ -170,10 +178,11 @@ func (a *Analyzer) Run(ctx context.Context, src event.Source) (*Result, error) {
 		}
 		res.Events++
 		s.Update(&e)
+		feed.observe(&e)
 		if res.First.IsZero() && e.TS != 0 { // snapshot records of foreign formats carry no time
 			res.First = time.Unix(0, s.wallNS()).UTC()
 		}
-		lastTS = e.TS
+		lastTS = max(lastTS, e.TS) // packet DNS events may come a little late
 		if e.Kind == event.KindDrops {
 			res.Lost += uint64(argInt(&e, 1))
 		}

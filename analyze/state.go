@@ -31,6 +31,7 @@ type Hooks struct {
 // concurrent use.
 type State struct {
 	procs      *procTable
+	fds        fdPool
 	users      *userTable
 	containers map[string]*Container
 	clock      event.Clock
@@ -151,10 +152,14 @@ func (s *State) Update(e *event.Event) {
 // call it directly only to settle the state after the last event.
 func (s *State) Finish() {
 	if s.closeFD >= 0 && s.closeTable != nil {
-		if f := s.closeTable.get(s.closeFD); f != nil {
+		f := s.closeTable.get(s.closeFD)
+		if f != nil {
 			s.endConn(f)
 		}
 		s.closeTable.close(s.closeFD)
+		if f != nil {
+			s.fds.put(f)
+		}
 	}
 	s.closeFD, s.closeTable = -1, nil
 	if p := s.exitProc; p != nil {
@@ -251,7 +256,7 @@ func (s *State) meta(e *event.Event) {
 }
 
 func (s *State) procinfo(e *event.Event) {
-	pid, tid := uint32(named(e, "pid").Int), uint32(named(e, "tid").Int)
+	pid, tid := uint32(argAt(e, argPid).Int), uint32(argAt(e, argTid).Int)
 	if tid == 0 {
 		tid = pid
 	}
@@ -275,39 +280,39 @@ func (s *State) procinfo(e *event.Event) {
 		p = &Process{PID: pid, FDs: newFDTable(), threads: 1}
 		s.procs.add(pid, p)
 	}
-	p.PPID = uint32(named(e, "ptid").Int)
+	p.PPID = uint32(argAt(e, argPtid).Int)
 	s.snapshotPending = true
 	s.setIdentity(p, e)
-	p.StartTS = uint64(named(e, "start_ts").Int)
+	p.StartTS = uint64(argAt(e, argStartTs).Int)
 	p.refresh()
 }
 
 // setIdentity copies what procinfo and execve share.
 func (s *State) setIdentity(p *Process, e *event.Event) {
-	p.Comm = append(p.Comm[:0], named(e, "comm").Bytes...)
-	p.Exe = append(p.Exe[:0], named(e, "exe").Bytes...)
-	p.ExePath = append(p.ExePath[:0], named(e, "exepath").Bytes...)
-	p.Args = bytes.Clone(named(e, "args").Bytes)
-	p.Env = bytes.Clone(named(e, "env").Bytes)
-	p.Cwd = withSlash(append(p.Cwd[:0], named(e, "cwd").Bytes...))
-	p.UID = uint32(named(e, "uid").Int)
-	p.GID = uint32(named(e, "gid").Int)
-	p.EUID = uint32(named(e, "euid").Int)
-	p.EGID = uint32(named(e, "egid").Int)
-	p.LoginUID = uint32(named(e, "loginuid").Int)
-	p.TTY = named(e, "tty").Int
-	if v, ok := e.Arg("vpid"); ok {
+	p.Comm = append(p.Comm[:0], argAt(e, argComm).Bytes...)
+	p.Exe = append(p.Exe[:0], argAt(e, argExe).Bytes...)
+	p.ExePath = append(p.ExePath[:0], argAt(e, argExepath).Bytes...)
+	p.Args = bytes.Clone(argAt(e, argArgs).Bytes)
+	p.Env = bytes.Clone(argAt(e, argEnv).Bytes)
+	p.Cwd = withSlash(append(p.Cwd[:0], argAt(e, argCwd).Bytes...))
+	p.UID = uint32(argAt(e, argUid).Int)
+	p.GID = uint32(argAt(e, argGid).Int)
+	p.EUID = uint32(argAt(e, argEuid).Int)
+	p.EGID = uint32(argAt(e, argEgid).Int)
+	p.LoginUID = uint32(argAt(e, argLoginuid).Int)
+	p.TTY = argAt(e, argTty).Int
+	if v, ok := argAtOK(e, argVpid); ok {
 		p.VPID = uint32(v.Int)
 	}
-	p.PGID = uint32(named(e, "pgid").Int)
-	p.VPGID = uint32(named(e, "vpgid").Int)
-	p.SID = uint32(named(e, "sid").Int)
-	p.ExeFlags = named(e, "flags").Int
-	p.CapPermitted = uint64(named(e, "cap_permitted").Int)
-	p.CapEffective = uint64(named(e, "cap_effective").Int)
-	p.ExeInoCtime = uint64(named(e, "exe_ino_ctime").Int)
-	p.ExeInoMtime = uint64(named(e, "exe_ino_mtime").Int)
-	if cg := named(e, "cgroups").Bytes; len(cg) > 0 || p.ContainerID == "" {
+	p.PGID = uint32(argAt(e, argPgid).Int)
+	p.VPGID = uint32(argAt(e, argVpgid).Int)
+	p.SID = uint32(argAt(e, argSid).Int)
+	p.ExeFlags = argAt(e, argFlags).Int
+	p.CapPermitted = uint64(argAt(e, argCapPermitted).Int)
+	p.CapEffective = uint64(argAt(e, argCapEffective).Int)
+	p.ExeInoCtime = uint64(argAt(e, argExeInoCtime).Int)
+	p.ExeInoMtime = uint64(argAt(e, argExeInoMtime).Int)
+	if cg := argAt(e, argCgroups).Bytes; len(cg) > 0 || p.ContainerID == "" {
 		p.ContainerID = s.internID(containerIDFromCgroups(cg))
 	}
 }
@@ -333,7 +338,7 @@ func (s *State) fdinfo(e *event.Event) {
 	if p == nil || p.FDs == nil {
 		return
 	}
-	f := &FD{Num: argInt(e, 1), Type: argInt(e, 2), Flags: argInt(e, 4)}
+	f := &FD{Num: argInt(e, 1), Type: argInt(e, 2), Flags: argInt(e, 4), shared: true}
 	f.Name = bytes.Clone(arg(e, 3))
 	f.Raw = f.Name
 	if t, err := event.ParseTuple(arg(e, 5)); err == nil {
@@ -427,12 +432,6 @@ func argInt(e *event.Event, i int) int64 {
 		return e.Args[i].Int
 	}
 	return 0
-}
-
-// named returns the argument called name, the zero Arg when the kind has none.
-func named(e *event.Event, name string) event.Arg {
-	a, _ := e.Arg(name)
-	return a
 }
 
 // wallNS returns the wall-clock time of the current event in Unix nanoseconds, computed

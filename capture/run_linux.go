@@ -30,13 +30,19 @@ func Run(ctx context.Context, o Options) error {
 	if o.Snaplen < 0 || o.Snaplen > MaxSnaplen {
 		return fmt.Errorf("snaplen %d: must be between 0 and %d", o.Snaplen, MaxSnaplen)
 	}
+	if o.RingBytes == 0 {
+		o.RingBytes = DefaultRingBytes
+	}
+	if o.RingBytes < 4096 || o.RingBytes&(o.RingBytes-1) != 0 {
+		return fmt.Errorf("ring buffer of %d bytes: must be a power of two of at least 4096", o.RingBytes)
+	}
 	if o.Status == nil {
 		o.Status = io.Discard
 	}
 	if err := checkDir(o.Dir); err != nil {
 		return err
 	}
-	s, err := openSensor(o.Snaplen)
+	s, err := openSensor(o.Snaplen, o.RingBytes)
 	if err != nil {
 		return err
 	}
@@ -178,11 +184,17 @@ type capturer struct {
 }
 
 // readLoop copies ring-buffer records into the bundle until Run flushes the reader
-// after detaching the sensor. It returns errFull at the size limit.
+// after detaching the sensor. It returns errFull at the size limit. The programs rarely wake
+// it (see pollInterval), so it drains the ring whenever a deadline passes.
 func (c *capturer) readLoop() error {
 	var rec ringbuf.Record
+	c.rd.SetDeadline(time.Now().Add(pollInterval))
 	for {
 		if err := c.rd.ReadInto(&rec); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				c.rd.SetDeadline(time.Now().Add(pollInterval))
+				continue
+			}
 			if errors.Is(err, ringbuf.ErrFlushed) || errors.Is(err, os.ErrClosed) {
 				return nil
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -28,9 +29,16 @@ type sensor struct {
 // verifierTail is how many lines of a verifier log an error keeps.
 const verifierTail = 12
 
-// openSensor loads the programs, fills the syscall table and attaches the programs. The
-// returned errors wrap ErrNotRoot, ErrNoBTF, ErrKernelTooOld or ErrVerifier where they apply.
-func openSensor(snaplen int) (*sensor, error) {
+// pollInterval is how often the reader drains the ring buffer. The programs queue records
+// without waking it until the ring is a quarter full (wakeup_bytes), so this bounds how long
+// a record waits in the kernel while keeping the reader's wake-ups at about 50 per second
+// whatever the event rate.
+const pollInterval = 20 * time.Millisecond
+
+// openSensor loads the programs with a ring buffer of ringBytes, fills the syscall table
+// and attaches the programs. The returned errors wrap ErrNotRoot, ErrNoBTF, ErrKernelTooOld
+// or ErrVerifier where they apply.
+func openSensor(snaplen, ringBytes int) (*sensor, error) {
 	if os.Geteuid() != 0 {
 		return nil, fmt.Errorf("%w: run saker capture as root (sudo)", ErrNotRoot)
 	}
@@ -48,6 +56,10 @@ func openSensor(snaplen int) (*sensor, error) {
 	if err := spec.Variables["snaplen"].Set(uint32(snaplen)); err != nil {
 		return nil, fmt.Errorf("set snaplen: %w", err)
 	}
+	spec.Maps["events"].MaxEntries = uint32(ringBytes)
+	if err := spec.Variables["wakeup_bytes"].Set(uint64(ringBytes / 4)); err != nil {
+		return nil, fmt.Errorf("set wakeup_bytes: %w", err)
+	}
 	s := &sensor{}
 	if err := spec.LoadAndAssign(&s.objs, nil); err != nil {
 		return nil, loadError(err)
@@ -60,7 +72,7 @@ func openSensor(snaplen int) (*sensor, error) {
 	}
 	// Attach the process programs first, so that the syscalls of a process are never seen
 	// before its exec or fork.
-	for _, p := range []*ebpf.Program{s.objs.SchedFork, s.objs.SchedExec, s.objs.SchedExit, s.objs.SysExit, s.objs.SysEnter} {
+	for _, p := range []*ebpf.Program{s.objs.SchedFork, s.objs.SchedExec, s.objs.SchedExit, s.objs.SysExit} {
 		l, err := link.AttachTracing(link.TracingOptions{Program: p})
 		if err != nil {
 			s.Close()

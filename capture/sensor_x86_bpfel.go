@@ -13,13 +13,6 @@ import (
 	"github.com/cilium/ebpf"
 )
 
-type sensorInflight struct {
-	_    structs.HostLayout
-	Args [6]uint64
-	Nr   uint32
-	Pad  uint32
-}
-
 type sensorScratch struct {
 	_ structs.HostLayout
 	B [32768]uint8
@@ -123,7 +116,6 @@ type sensorSensorTuple struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	sensorMapCalls         = "calls"
 	sensorMapEvents        = "events"
 	sensorMapLost          = "lost"
 	sensorMapScratch       = "scratch"
@@ -131,7 +123,6 @@ const (
 	sensorProgSchedExec    = "sched_exec"
 	sensorProgSchedExit    = "sched_exit"
 	sensorProgSchedFork    = "sched_fork"
-	sensorProgSysEnter     = "sys_enter"
 	sensorProgSysExit      = "sys_exit"
 	sensorVarSelfTgid      = "self_tgid"
 	sensorVarSnaplen       = "snaplen"
@@ -141,6 +132,7 @@ const (
 	sensorVarUnusedFork    = "unused_fork"
 	sensorVarUnusedSyscall = "unused_syscall"
 	sensorVarUnusedTuple   = "unused_tuple"
+	sensorVarWakeupBytes   = "wakeup_bytes"
 )
 
 // loadSensor returns the embedded CollectionSpec for sensor.
@@ -188,7 +180,6 @@ type sensorProgramSpecs struct {
 	SchedExec *ebpf.ProgramSpec `ebpf:"sched_exec"`
 	SchedExit *ebpf.ProgramSpec `ebpf:"sched_exit"`
 	SchedFork *ebpf.ProgramSpec `ebpf:"sched_fork"`
-	SysEnter  *ebpf.ProgramSpec `ebpf:"sys_enter"`
 	SysExit   *ebpf.ProgramSpec `ebpf:"sys_exit"`
 }
 
@@ -196,7 +187,6 @@ type sensorProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type sensorMapSpecs struct {
-	Calls   *ebpf.MapSpec `ebpf:"calls"`
 	Events  *ebpf.MapSpec `ebpf:"events"`
 	Lost    *ebpf.MapSpec `ebpf:"lost"`
 	Scratch *ebpf.MapSpec `ebpf:"scratch"`
@@ -215,6 +205,7 @@ type sensorVariableSpecs struct {
 	UnusedFork    *ebpf.VariableSpec `ebpf:"unused_fork"`
 	UnusedSyscall *ebpf.VariableSpec `ebpf:"unused_syscall"`
 	UnusedTuple   *ebpf.VariableSpec `ebpf:"unused_tuple"`
+	WakeupBytes   *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
 
 // sensorObjects contains all objects after they have been loaded into the kernel.
@@ -237,7 +228,6 @@ func (o *sensorObjects) Close() error {
 //
 // It can be passed to loadSensorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type sensorMaps struct {
-	Calls   *ebpf.Map `ebpf:"calls"`
 	Events  *ebpf.Map `ebpf:"events"`
 	Lost    *ebpf.Map `ebpf:"lost"`
 	Scratch *ebpf.Map `ebpf:"scratch"`
@@ -246,7 +236,6 @@ type sensorMaps struct {
 
 func (m *sensorMaps) Close() error {
 	return _SensorClose(
-		m.Calls,
 		m.Events,
 		m.Lost,
 		m.Scratch,
@@ -266,6 +255,7 @@ type sensorVariables struct {
 	UnusedFork    *ebpf.Variable `ebpf:"unused_fork"`
 	UnusedSyscall *ebpf.Variable `ebpf:"unused_syscall"`
 	UnusedTuple   *ebpf.Variable `ebpf:"unused_tuple"`
+	WakeupBytes   *ebpf.Variable `ebpf:"wakeup_bytes"`
 }
 
 // sensorPrograms contains all programs after they have been loaded into the kernel.
@@ -275,7 +265,6 @@ type sensorPrograms struct {
 	SchedExec *ebpf.Program `ebpf:"sched_exec"`
 	SchedExit *ebpf.Program `ebpf:"sched_exit"`
 	SchedFork *ebpf.Program `ebpf:"sched_fork"`
-	SysEnter  *ebpf.Program `ebpf:"sys_enter"`
 	SysExit   *ebpf.Program `ebpf:"sys_exit"`
 }
 
@@ -284,7 +273,6 @@ func (p *sensorPrograms) Close() error {
 		p.SchedExec,
 		p.SchedExit,
 		p.SchedFork,
-		p.SysEnter,
 		p.SysExit,
 	)
 }

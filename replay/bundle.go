@@ -1,10 +1,10 @@
 package replay
 
 import (
-	"container/heap"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"time"
 
 	"saker/capfile"
@@ -40,13 +40,15 @@ type BundleSource struct {
 	Bundle *capfile.Bundle
 	rr     *capfile.RecordReader
 	opts   BundleOptions
-	pend   pending
+	pend   reorderQueue
+	slabs  slabPool
+	held   *slab // the slab of the record last yielded: its event aliases the payload
 	seq    uint64
 	maxTS  uint64
 	lastTS uint64
 	num    uint64
 	eof    bool
-	slab   []byte
+	byType [capfile.RecStats + 1]uint64 // records by known type; the rest in stats.ByType
 	stats  BundleStats
 }
 
@@ -70,7 +72,16 @@ func OpenBundle(dir string, opts BundleOptions) (*BundleSource, error) {
 func (s *BundleSource) Wall(ts uint64) time.Time { return s.Bundle.Manifest.Wall(ts) }
 
 // Stats returns what was read so far.
-func (s *BundleSource) Stats() BundleStats { return s.stats }
+func (s *BundleSource) Stats() BundleStats {
+	st := s.stats
+	st.ByType = maps.Clone(s.stats.ByType)
+	for t, n := range s.byType {
+		if n > 0 {
+			st.ByType[capfile.RecordType(t).String()] += n
+		}
+	}
+	return st
+}
 
 // Close releases open files.
 func (s *BundleSource) Close() error { return s.rr.Close() }
@@ -79,16 +90,22 @@ func (s *BundleSource) Close() error { return s.rr.Close() }
 // counted (see Stats); a corrupt segment is returned as an error, after which Next continues
 // with the following segment.
 func (s *BundleSource) Next(e *event.Event) error {
+	if s.held != nil {
+		s.slabs.release(s.held)
+		s.held = nil
+	}
 	for {
-		if len(s.pend) > 0 && (s.eof || len(s.pend) >= s.opts.MaxPending ||
-			s.pend[0].ts+uint64(s.opts.Window) < s.maxTS) {
-			p := heap.Pop(&s.pend).(pendingRecord)
+		if n := s.pend.len(); n > 0 && (s.eof || n >= s.opts.MaxPending ||
+			s.pend.peek().ts+uint64(s.opts.Window) < s.maxTS) {
+			p := s.pend.pop()
 			ok, err := s.decode(p, e)
+			if ok {
+				s.held = p.slab
+				return nil
+			}
+			s.slabs.release(p.slab)
 			if err != nil {
 				return err
-			}
-			if ok {
-				return nil
 			}
 			continue
 		}
@@ -103,7 +120,11 @@ func (s *BundleSource) Next(e *event.Event) error {
 			return err
 		}
 		s.stats.Records++
-		s.stats.ByType[r.Type.String()]++
+		if int(r.Type) < len(s.byType) {
+			s.byType[r.Type]++
+		} else {
+			s.stats.ByType[r.Type.String()]++
+		}
 		if r.Type != capfile.RecSensor && r.Type != capfile.RecEvent {
 			s.stats.Unknown++
 			continue
@@ -112,16 +133,12 @@ func (s *BundleSource) Next(e *event.Event) error {
 	}
 }
 
-// push queues a copy of r; payloads are copied into a shared slab to avoid one allocation each.
+// push queues a copy of r; payloads are copied into shared slabs to avoid one allocation
+// each.
 func (s *BundleSource) push(r capfile.Record) {
-	if len(r.Payload) > cap(s.slab)-len(s.slab) {
-		s.slab = make([]byte, 0, max(1<<20, len(r.Payload)))
-	}
-	start := len(s.slab)
-	s.slab = append(s.slab, r.Payload...)
+	payload, sl := s.slabs.copy(r.Payload)
 	s.seq++
-	heap.Push(&s.pend, pendingRecord{ts: r.TS, seq: s.seq, typ: r.Type, version: r.Version,
-		payload: s.slab[start:len(s.slab):len(s.slab)]})
+	s.pend.push(pendingRecord{ts: r.TS, seq: s.seq, typ: r.Type, version: r.Version, payload: payload, slab: sl})
 	s.maxTS = max(s.maxTS, r.TS)
 }
 
@@ -156,30 +173,4 @@ func (s *BundleSource) decode(p pendingRecord, e *event.Event) (bool, error) {
 	e.Num = s.num
 	s.stats.Events++
 	return true, nil
-}
-
-type pendingRecord struct {
-	ts, seq uint64
-	typ     capfile.RecordType
-	version uint16
-	payload []byte
-}
-
-// pending is a min-heap by (ts, seq).
-type pending []pendingRecord
-
-func (p pending) Len() int { return len(p) }
-func (p pending) Less(i, j int) bool {
-	if p[i].ts != p[j].ts {
-		return p[i].ts < p[j].ts
-	}
-	return p[i].seq < p[j].seq
-}
-func (p pending) Swap(i, j int) { p[i], p[j] = p[j], p[i] }
-func (p *pending) Push(x any)   { *p = append(*p, x.(pendingRecord)) }
-func (p *pending) Pop() any {
-	old := *p
-	x := old[len(old)-1]
-	*p = old[:len(old)-1]
-	return x
 }

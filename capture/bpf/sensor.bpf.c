@@ -45,12 +45,9 @@ struct kernfs_node___pre615 {
 /* Set by user space before loading. */
 volatile const __u32 self_tgid = 0;
 volatile const __u32 snaplen = 256;
-
-struct inflight {
-	__u64 args[6];
-	__u32 nr;
-	__u32 pad;
-};
+/* Records are queued without waking the reader, which polls on a timer, until this many bytes
+ * wait: a wake-up per record (an IPI and a context switch) cost more than the record itself. */
+volatile const __u64 wakeup_bytes = 1 << 22;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -82,13 +79,6 @@ struct {
 	__type(value, struct scratch);
 } scratch SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, struct inflight);
-} calls SEC(".maps");
-
 /* Keep the record types in the object's BTF for the layout test. */
 const struct sensor_syscall *unused_syscall __attribute__((unused));
 const struct sensor_exec *unused_exec __attribute__((unused));
@@ -117,7 +107,12 @@ static __always_inline void emit(__u8 *b, __u32 len)
 {
 	struct sensor_hdr *h = (void *)b;
 	h->len = len;
-	if (bpf_ringbuf_output(&events, b, len & (SCRATCH - 1), 0))
+#ifdef EXP_NO_OUTPUT
+	return;
+#endif
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+			      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, b, len & (SCRATCH - 1), flags))
 		count_lost();
 }
 
@@ -125,7 +120,9 @@ static __always_inline void fill_hdr(__u8 *b, __u16 type, __u32 nr)
 {
 	struct sensor_hdr *h = (void *)b;
 	__u64 id = bpf_get_current_pid_tgid();
+#ifndef EXP_NO_TS
 	h->ts = bpf_ktime_get_boot_ns();
+#endif
 	h->pid = id >> 32;
 	h->tid = (__u32)id;
 	h->type = type;
@@ -250,37 +247,6 @@ static __always_inline __u64 argn(const __u64 *a, __u8 i)
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
-{
-	if (id < 0 || id >= NR_SYSCALLS)
-		return 0;
-	__u32 nr = id;
-	struct sensor_conf *c = bpf_map_lookup_elem(&wanted, &nr);
-	if (!c || !c->enabled)
-		return 0;
-	__u64 pt = bpf_get_current_pid_tgid();
-	if ((pt >> 32) == self_tgid)
-		return 0;
-	struct inflight in = {.nr = nr};
-	in.args[0] = BPF_CORE_READ(regs, di);
-	in.args[1] = BPF_CORE_READ(regs, si);
-	in.args[2] = BPF_CORE_READ(regs, dx);
-	in.args[3] = BPF_CORE_READ(regs, r10);
-	in.args[4] = BPF_CORE_READ(regs, r8);
-	in.args[5] = BPF_CORE_READ(regs, r9);
-	if (c->sock_only && c->fd_arg) {
-		__u64 fd = argn(in.args, c->fd_arg);
-		if (!file_sock(fd_file(bpf_get_current_task_btf(), fd)))
-			return 0;
-	}
-	if (c->dup_only && in.args[1] != 0 && in.args[1] != 1030)
-		return 0;
-	__u32 tid = pt;
-	bpf_map_update_elem(&calls, &tid, &in, BPF_ANY);
-	return 0;
-}
-
 __attribute__((noinline)) __u32 put_msg(struct scratch *s, __u32 off, __u64 msg, __s64 ret)
 {
 	struct user_msghdr m = {};
@@ -298,45 +264,68 @@ __attribute__((noinline)) __u32 put_msg(struct scratch *s, __u32 off, __u64 msg,
 	return put_user_bytes(s, off, BLOB_DATA, (__u64)iv.iov_base, n < snaplen ? n : snaplen);
 }
 
+/* sys_exit records a wanted syscall at its exit, with its arguments read back from the
+ * user registers saved at entry: x86_64 syscalls leave di, si, dx, r10, r8 and r9 as the
+ * caller set them (a successful execve replaces them, but only failed ones are recorded here),
+ * so no sys_enter program or per-thread map of arguments is needed: that pair cost a hash
+ * update and delete on every wanted syscall and a lookup on every other one. Every
+ * syscall of the machine runs this program; the unwanted ones leave after two plain loads
+ * and an array lookup. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	__u32 tid = bpf_get_current_pid_tgid();
-	struct inflight *p = bpf_map_lookup_elem(&calls, &tid);
-	if (!p)
+	__u64 id = regs->orig_ax;
+	if (id >= NR_SYSCALLS)
 		return 0;
-	struct inflight in = *p;
-	bpf_map_delete_elem(&calls, &tid);
-	struct sensor_conf *c = bpf_map_lookup_elem(&wanted, &in.nr);
-	if (!c || (c->fail_only && ret >= 0))
+	__u32 nr = id;
+	struct sensor_conf *c = bpf_map_lookup_elem(&wanted, &nr);
+	if (!c || !c->enabled)
+		return 0;
+	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return 0;
+	if (c->fail_only && ret >= 0)
+		return 0;
+	__u64 args[6];
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	args[5] = regs->r9;
+	if (c->dup_only && args[1] != 0 && args[1] != 1030)
+		return 0;
+	/* read/write and friends are recorded on sockets only. The fd is still open at exit:
+	 * none of these calls closes it. */
+	if (c->sock_only && c->fd_arg &&
+	    !file_sock(fd_file(bpf_get_current_task_btf(), argn(args, c->fd_arg))))
 		return 0;
 	__u32 k = 0;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &k);
 	if (!s)
 		return 0;
 	__u8 *b = s->b;
-	fill_hdr(b, REC_SYSCALL, in.nr);
+	fill_hdr(b, REC_SYSCALL, nr);
 	struct sensor_syscall *r = (void *)b;
 	r->ret = ret;
-	__builtin_memcpy(r->args, in.args, sizeof(in.args));
+	__builtin_memcpy(r->args, args, sizeof(args));
 	__u32 off = sizeof(*r);
 
 	__u8 strs = c->str_args;
 	if (strs & 1)
-		off = put_user_str(s, off, BLOB_ARG0, in.args[0]);
+		off = put_user_str(s, off, BLOB_ARG0, args[0]);
 	if (strs & 2)
-		off = put_user_str(s, off, BLOB_ARG0 + 1, in.args[1]);
+		off = put_user_str(s, off, BLOB_ARG0 + 1, args[1]);
 	if (strs & 4)
-		off = put_user_str(s, off, BLOB_ARG0 + 2, in.args[2]);
+		off = put_user_str(s, off, BLOB_ARG0 + 2, args[2]);
 	if (strs & 8)
-		off = put_user_str(s, off, BLOB_ARG0 + 3, in.args[3]);
+		off = put_user_str(s, off, BLOB_ARG0 + 3, args[3]);
 	if (c->fd_arg)
-		off = put_tuple(s, off, BLOB_TUPLE, argn(in.args, c->fd_arg));
+		off = put_tuple(s, off, BLOB_TUPLE, argn(args, c->fd_arg));
 	if (c->ret_tuple && ret >= 0)
 		off = put_tuple(s, off, BLOB_RTUPLE, ret);
 	if (c->addr_arg) {
-		__u64 addr = argn(in.args, c->addr_arg);
-		__u64 alen = c->addrlen_arg ? argn(in.args, c->addrlen_arg) : 0;
+		__u64 addr = argn(args, c->addr_arg);
+		__u64 alen = c->addrlen_arg ? argn(args, c->addrlen_arg) : 0;
 		if (c->addrlen_ptr) {
 			__u32 v = 0;
 			if (!alen || bpf_probe_read_user(&v, sizeof(v), (void *)alen))
@@ -351,13 +340,13 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	switch (c->data) {
 	case DATA_BUF:
 		if (ret > 0)
-			off = put_user_bytes(s, off, BLOB_DATA, in.args[1],
+			off = put_user_bytes(s, off, BLOB_DATA, args[1],
 					     (__u64)ret < snaplen ? (__u64)ret : snaplen);
 		break;
 	case DATA_IOV:
 		if (ret > 0) {
 			struct iovec iv = {};
-			if (!bpf_probe_read_user(&iv, sizeof(iv), (void *)in.args[1])) {
+			if (!bpf_probe_read_user(&iv, sizeof(iv), (void *)args[1])) {
 				__u64 n = iv.iov_len < (__u64)ret ? iv.iov_len : (__u64)ret;
 				off = put_user_bytes(s, off, BLOB_DATA, (__u64)iv.iov_base,
 						     n < snaplen ? n : snaplen);
@@ -367,15 +356,15 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case DATA_MSG:
 		/* sendmmsg/recvmmsg return a message count: keep the first message's first
 		 * iovec up to snaplen. */
-		off = put_msg(s, off, in.args[1], in.nr == 299 || in.nr == 307 ? (ret > 0 ? snaplen : 0) : ret);
+		off = put_msg(s, off, args[1], nr == 299 || nr == 307 ? (ret > 0 ? snaplen : 0) : ret);
 		break;
 	case DATA_FDS:
 		if (ret == 0)
-			off = put_user_bytes(s, off, BLOB_FDS, in.args[0], 8);
+			off = put_user_bytes(s, off, BLOB_FDS, args[0], 8);
 		break;
 	case DATA_FDS3:
 		if (ret == 0)
-			off = put_user_bytes(s, off, BLOB_FDS, in.args[3], 8);
+			off = put_user_bytes(s, off, BLOB_FDS, args[3], 8);
 		break;
 	}
 	emit(b, off);
@@ -611,10 +600,7 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_exit, struct task_struct *t, bool group_dead)
 {
-	__u64 pt = bpf_get_current_pid_tgid();
-	__u32 tid = pt;
-	bpf_map_delete_elem(&calls, &tid);
-	if ((pt >> 32) == self_tgid || (BPF_CORE_READ(t, flags) & PF_KTHREAD))
+	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid || (BPF_CORE_READ(t, flags) & PF_KTHREAD))
 		return 0;
 	__u32 k = 0;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &k);

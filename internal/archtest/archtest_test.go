@@ -23,13 +23,14 @@ var allowed = map[string][]string{
 	"capture":      {"event", "capfile"},
 	"reports":      {"event", "rules", "analyze", "replay", "capfile"},
 	"internal/cli": {"*"},
+	"internal/lab": {"*"},
 	"cmd/saker":    {"internal/cli"},
 }
 
 // group returns the architecture package a module import path belongs to.
 func group(path string) string {
 	rel := strings.TrimPrefix(strings.TrimPrefix(path, module), "/")
-	for _, two := range []string{"internal/cli", "cmd/saker", "internal/archtest"} {
+	for _, two := range []string{"internal/cli", "internal/lab", "cmd/saker", "internal/archtest"} {
 		if rel == two || strings.HasPrefix(rel, two+"/") {
 			return two
 		}

@@ -182,14 +182,25 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 		fmt.Fprintf(s.err, "saker: warning: %s: %s\n", in, w)
 	}
 	idx := analyze.NewDNSIndex(analyze.DNSIndexOptions{})
-	for i := range opened.dns {
-		idx.Add(&opened.dns[i])
-	}
-	for i := range extraDNS {
-		idx.Add(&extraDNS[i])
-	}
 	src := opened.src
 	opts := analyze.Options{Rules: rs, Names: idx, Hostname: opened.host, Finding: emit}
+	if strings.HasPrefix(in, "github:") {
+		// No host events to merge DNS into: the answers only name addresses.
+		for i := range extraDNS {
+			idx.Add(&extraDNS[i])
+		}
+	} else {
+		// The replay merges packet DNS into the events by time, feeds the index as it goes
+		// and counts a response the sensor also saw once.
+		opts.DNS.Packets = append(opened.dns[:len(opened.dns):len(opened.dns)], extraDNS...)
+		if b, ok := src.(*replay.BundleSource); ok {
+			m := b.Bundle.Manifest
+			opts.DNS.TS = func(wall int64) uint64 {
+				// An answer from before boot (a --dns file of another time) comes first.
+				return uint64(max(int64(m.Boottime(time.Unix(0, wall))), 0))
+			}
+		}
+	}
 	if sink != nil {
 		sink.clock = event.UnixClock{}
 		if c, ok := src.(event.Clock); ok {
@@ -200,8 +211,7 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 			sink.finding(f)
 			return emit(f)
 		}
-		sink.dns(opened.dns)
-		sink.dns(extraDNS)
+		opts.DNS.Message = sink.dns
 		src = &sinkSource{src: src, sink: sink}
 	}
 	if p := newProgress(s.err, o.progress, opened.total); p != nil {

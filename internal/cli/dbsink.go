@@ -117,27 +117,26 @@ func (d *dbSink) event(e *event.Event) {
 	d.keep(d.st.AddEvent(&r))
 }
 
-func (d *dbSink) dns(msgs []replay.DNSMessage) {
-	for i := range msgs {
-		m := &msgs[i]
-		var answers, cnames []string
-		var ttl uint32
-		for _, a := range m.Answers {
-			if a.IP.IsValid() {
-				answers = append(answers, a.IP.String())
-			} else if a.Target != "" {
-				cnames = append(cnames, a.Target)
-			}
-			ttl = max(ttl, a.TTL)
+// dns adds one DNS message; procKey is the Process.Key of the process that received it, 0
+// when only packets saw it.
+func (d *dbSink) dns(m *replay.DNSMessage, procKey uint64) {
+	var answers, cnames []string
+	var ttl uint32
+	for _, a := range m.Answers {
+		if a.IP.IsValid() {
+			answers = append(answers, a.IP.String())
+		} else if a.Target != "" {
+			cnames = append(cnames, a.Target)
 		}
-		resolver := ""
-		if m.Server.IsValid() {
-			resolver = m.Server.String()
-		}
-		d.keep(d.st.AddDNS(&reports.DNS{CaptureID: d.capID, Time: time.Unix(0, m.TS).UTC(), QName: m.QName,
-			QType: fmt.Sprint(m.QType), RCode: fmt.Sprint(m.Rcode), Answers: answers, CNAMEs: cnames, TTL: ttl,
-			Resolver: resolver, PID: int64(m.PID)}))
+		ttl = max(ttl, a.TTL)
 	}
+	resolver := ""
+	if m.Server.IsValid() {
+		resolver = m.Server.String()
+	}
+	d.keep(d.st.AddDNS(&reports.DNS{CaptureID: d.capID, Time: time.Unix(0, m.TS).UTC(), QName: m.QName,
+		QType: fmt.Sprint(m.QType), RCode: fmt.Sprint(m.Rcode), Answers: answers, CNAMEs: cnames, TTL: ttl,
+		Resolver: resolver, PID: int64(m.PID), ProcessKey: procKey}))
 }
 
 func (d *dbSink) rules(en *rules.Engine) {

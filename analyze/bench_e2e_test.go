@@ -1,0 +1,189 @@
+package analyze
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"saker/replay"
+	"saker/rules"
+)
+
+// upstreamRuleFiles are Falco's three rules files, loaded after saker's own as
+// `saker analyze -r` would.
+var upstreamRuleFiles = []string{"falco_rules.yaml", "falco-incubating_rules.yaml", "falco-sandbox_rules.yaml"}
+
+// loadBenchRules loads the default rules and Falco's upstream files, skipping when the
+// corpus is absent.
+func loadBenchRules(tb testing.TB) *rules.RuleSet {
+	tb.Helper()
+	var paths []string
+	for _, f := range upstreamRuleFiles {
+		p := filepath.Join(upstreamDir, f)
+		if _, err := os.Stat(p); err != nil {
+			tb.Skipf("upstream corpus: %v", err)
+		}
+		paths = append(paths, p)
+	}
+	rs, _, err := LoadRules(false, paths...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rs
+}
+
+// benchEvents is the size of the end-to-end benchmark's capture: 1 M events, or
+// SAKER_BENCH_EVENTS (e.g. 10000000 for the 10 M-event run).
+func benchEvents(tb testing.TB) int {
+	n := 1_000_000
+	if v := os.Getenv("SAKER_BENCH_EVENTS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			tb.Fatalf("SAKER_BENCH_EVENTS=%q: want a positive number of events", v)
+		}
+	}
+	return n
+}
+
+// analyzeBundle replays the bundle in dir through a, as `saker analyze DIR` does: the
+// findings go to a callback, here only counted.
+func analyzeBundle(a *Analyzer, dir string) (*Result, int, error) {
+	var findings int
+	return analyzeBundleWith(a, dir, func(*Finding) error { findings++; return nil })
+}
+
+// analyzeBundleWith replays the bundle in dir through a, handing findings to fn; it
+// returns the result and the number of findings.
+func analyzeBundleWith(a *Analyzer, dir string, fn func(*Finding) error) (*Result, int, error) {
+	src, err := replay.OpenBundle(dir, replay.BundleOptions{})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer src.Close()
+	var findings int
+	a.opts.Finding = func(f *Finding) error { findings++; return fn(f) }
+	res, err := a.Run(context.Background(), src)
+	return res, findings, err
+}
+
+// BenchmarkAnalyzeBundle measures `saker analyze` end to end on a synthetic capture bundle
+// (see captureMix) with the default rules and Falco's three upstream files: opening and
+// verifying the bundle, decompressing, decoding, reordering, state, fields, rules and
+// findings, on one goroutine. Besides wall time per event it reports CPU time per event
+// (user+sys of the whole process, so GC is counted), which is steadier on a shared machine.
+func BenchmarkAnalyzeBundle(b *testing.B) {
+	rs := loadBenchRules(b)
+	n := benchEvents(b)
+	dir := filepath.Join(b.TempDir(), "bundle")
+	if err := writeCaptureMix(dir, n, 1); err != nil {
+		b.Fatal(err)
+	}
+	a, err := NewAnalyzer(Options{Rules: rs})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var events uint64
+	var findings int
+	cpu0, cpuOK := cpuTime()
+	start := time.Now()
+	for b.Loop() {
+		res, f, err := analyzeBundle(a, dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		events += res.Events
+		findings = f
+	}
+	el := time.Since(start)
+	if events != uint64(n)*uint64(b.N) {
+		b.Fatalf("replayed %d events, want %d", events, uint64(n)*uint64(b.N))
+	}
+	b.ReportMetric(float64(events)/el.Seconds(), "events/s")
+	b.ReportMetric(float64(el.Nanoseconds())/float64(events), "ns/event")
+	if cpu1, ok := cpuTime(); ok && cpuOK {
+		b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(events), "cpu-ns/event")
+	}
+	b.ReportMetric(float64(findings), "findings/run")
+}
+
+// childEnv names the bundle a re-executed test binary analyzes for TestAnalyzePeakRSS.
+const childEnv = "SAKER_ANALYZE_CHILD_BUNDLE"
+
+// TestAnalyzeChild is the child process of TestAnalyzePeakRSS: it analyzes one bundle and
+// prints its counts, so that its ru_maxrss is the peak memory of that analysis alone.
+func TestAnalyzeChild(t *testing.T) {
+	dir := os.Getenv(childEnv)
+	if dir == "" {
+		t.Skip("runs only as TestAnalyzePeakRSS's child")
+	}
+	a, err := NewAnalyzer(Options{Rules: loadBenchRules(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, findings, err := analyzeBundle(a, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("events=%d findings=%d threads=%d processes=%d fds=%d\n",
+		res.Events, findings, res.State.Threads, res.State.Processes, res.State.FDs)
+}
+
+// TestAnalyzePeakRSS checks that analysis memory is bounded by the live state, not by the
+// capture's length: the peak RSS of analyzing 10 M events stays below 1.5 times that of
+// 1 M events of the same mix (same live processes and fds). Each analysis runs in a child
+// process so that the peaks do not mix. Writing the 10 M-event bundle takes a while, so
+// -short skips it.
+func TestAnalyzePeakRSS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes and analyzes 11 M events")
+	}
+	loadBenchRules(t) // skips without the upstream corpus
+	if !haveRusage {
+		t.Skip("peak RSS is read from Linux rusage")
+	}
+	tmp := t.TempDir()
+	peak := map[int]int64{}
+	for _, n := range []int{1_000_000, 10_000_000} {
+		dir := filepath.Join(tmp, strconv.Itoa(n))
+		if err := writeCaptureMix(dir, n, 1); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestAnalyzeChild$", "-test.count", "1")
+		cmd.Env = append(os.Environ(), childEnv+"="+dir)
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		el := time.Since(start)
+		if err != nil {
+			t.Fatalf("child: %v\n%s", err, out)
+		}
+		rss, cpu, ok := childUsage(cmd.ProcessState)
+		if !ok {
+			t.Skip("no rusage for the child")
+		}
+		peak[n] = rss
+		t.Logf("%d events: peak RSS %.1f MiB, wall %v, user+sys %v (%.0f ns/event); %s", n,
+			float64(rss)/(1<<20), el.Round(time.Millisecond), cpu.Round(time.Millisecond),
+			float64(cpu.Nanoseconds())/float64(n), firstLine(out))
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if small, big := peak[1_000_000], peak[10_000_000]; float64(big) >= 1.5*float64(small) {
+		t.Errorf("peak RSS grows with the capture: %d bytes for 1 M events, %d for 10 M", small, big)
+	}
+}
+
+func firstLine(b []byte) string {
+	for i, c := range b {
+		if c == '\n' {
+			return string(b[:i])
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,484 @@
+package lab
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"text/tabwriter"
+	"time"
+)
+
+var update = flag.Bool("update", false, "copy the lab's captures (those under 1 MB) to testdata/captures/lab-*")
+
+// maxCommitted is the size above which a lab capture is not copied into testdata.
+const maxCommitted = 1 << 20
+
+// repoRoot is the module root, relative to this package's directory.
+const repoRoot = "../.."
+
+// sakerBinary returns a saker binary: $SAKER_BIN when set (make lab passes bin/saker; a
+// relative path is taken from the module root), otherwise one built from this checkout
+// into dir.
+func sakerBinary(t *testing.T, dir string) string {
+	t.Helper()
+	if p := os.Getenv("SAKER_BIN"); p != "" {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(repoRoot, p)
+		}
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return abs
+	}
+	out := filepath.Join(dir, "saker")
+	goBuild(t, out, "./cmd/saker", false)
+	return out
+}
+
+// goBuild builds the package pkg (a path relative to the module root) into out.
+func goBuild(t *testing.T, out, pkg string, static bool) {
+	t.Helper()
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = repoRoot
+	if static {
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	}
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+}
+
+// analyze runs `saker analyze DIR --json` and parses its alerts.
+func analyze(t *testing.T, saker, dir string) []Finding {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(saker, "analyze", dir, "--json")
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("saker analyze %s: %v\n%s", dir, err, stderr.Bytes())
+	}
+	t.Logf("saker analyze %s:\n%s", filepath.Base(dir), strings.TrimSpace(stderr.String()))
+	fs, err := ParseFindings(stdout.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+// checkCapture checks the findings of the bundle at dir against c and logs the table.
+func checkCapture(t *testing.T, c Capture, rec Record, dir string, fs []Finding) {
+	t.Helper()
+	roots := make([]uint32, 0, len(rec.Roots))
+	for _, pid := range rec.Roots {
+		roots = append(roots, pid)
+	}
+	tree, err := Descendants(dir, roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, problems := Check(c, rec, fs, tree)
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "SCENARIO\tPID\tSEEN\tEXPECTED\n")
+	for _, r := range rows {
+		status := fmt.Sprint(r.Seen)
+		if r.Expect.Gap != "" {
+			status += " (known gap)"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", r.Scenario, rec.Roots[r.Scenario], status, r.Expect)
+	}
+	tw.Flush()
+	lab := 0
+	for _, f := range fs {
+		if _, ok := tree[f.PID]; ok {
+			lab++
+		}
+	}
+	t.Logf("%s: %d findings, %d of them for the lab's %d processes\n%s", c.Name, len(fs), lab, len(tree), b.String())
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
+
+// TestLabCaptures replays the lab captures committed under testdata/captures and checks the
+// same findings as TestLab does live; it needs neither root nor namespaces.
+func TestLabCaptures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds saker")
+	}
+	var saker string
+	binDir := t.TempDir()
+	for _, c := range Captures {
+		t.Run(c.Name, func(t *testing.T) {
+			dir := filepath.Join(repoRoot, "testdata", "captures", c.Name)
+			b, err := os.ReadFile(filepath.Join(dir, "lab.json"))
+			if errors.Is(err, fs.ErrNotExist) {
+				t.Skipf("%s not committed (run `make lab` with -update as root to record it)", dir)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rec Record
+			if err := json.Unmarshal(b, &rec); err != nil {
+				t.Fatalf("%s/lab.json: %v", dir, err)
+			}
+			if saker == "" {
+				saker = sakerBinary(t, binDir)
+			}
+			checkCapture(t, c, rec, dir, analyze(t, saker, dir))
+		})
+	}
+}
+
+// TestLab builds the lab network, plays the scenarios under `saker capture` and checks the
+// findings of `saker analyze --json`. It needs root and iproute2; `make lab` runs it alone.
+func TestLab(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the attack lab needs root (network namespaces, BPF capture): run `sudo make lab`")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("the attack lab needs iproute2's ip command")
+	}
+	if testing.Short() {
+		t.Skip("the attack lab takes a minute")
+	}
+	start := time.Now()
+	if stale, err := RemoveStale(); err != nil {
+		t.Fatal(err)
+	} else if len(stale) > 0 {
+		t.Logf("removed namespaces of earlier lab runs that did not clean up: %v", stale)
+	}
+	tag := fmt.Sprintf("saker-lab-%d", os.Getpid())
+	dir, tmp := "/run/"+tag, "/tmp/"+tag
+	t.Cleanup(func() {
+		os.RemoveAll(dir)
+		os.RemoveAll(tmp)
+	})
+	for _, d := range []string{dir + "/bin", dir + "/etc"} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testdata, err := filepath.Abs(filepath.Join(repoRoot, "testdata", "lab"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saker := sakerBinary(t, dir)
+	goBuild(t, dir+"/bin/miner", "./testdata/lab/miner", true)
+	goBuild(t, dir+"/bin/labtool", "./testdata/lab/labtool", true)
+	for _, name := range []string{"xmrig", "syncd", "netmon", "kdevtmpfsi"} {
+		if err := os.Link(dir+"/bin/miner", dir+"/bin/"+name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Link(dir+"/bin/labtool", dir+"/bin/modprobe"); err != nil {
+		t.Fatal(err)
+	}
+	conf := fmt.Sprintf(`{"autosave": false, "pools": [{"url": "mine.xmrpool.net:443", "user": %q, "pass": "x", "tls": false}]}`+"\n", Wallet)
+	if err := os.WriteFile(dir+"/etc/syncd.json", []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("built saker and the lab programs in %s", time.Since(start).Round(time.Millisecond))
+
+	n, err := Setup(tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := n.Close(); err != nil {
+			t.Errorf("lab network cleanup: %v", err)
+		}
+	})
+	poolPID := startHelper(t, n)
+	vars := strings.NewReplacer("{dir}", dir, "{tmp}", tmp, "{testdata}", testdata)
+	host, _ := os.Hostname()
+	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+
+	for _, c := range Captures {
+		t.Run(c.Name, func(t *testing.T) {
+			rec := Record{Capture: c.Name, Dir: dir, Tmp: tmp, Roots: map[string]uint32{PoolRoot: poolPID},
+				Host: host, Kernel: strings.TrimSpace(string(kernel))}
+			capDir := filepath.Join(t.TempDir(), c.Name)
+			var running []*exec.Cmd
+			defer func() {
+				for _, cmd := range running {
+					cmd.Process.Kill()
+					cmd.Wait()
+				}
+			}()
+			for _, s := range c.Scenarios {
+				if s.Before {
+					cmd := startBefore(t, n, s, vars, tmp)
+					running = append(running, cmd)
+					rec.Roots[s.Name] = uint32(cmd.Process.Pid)
+				}
+			}
+			stop := startCapture(t, saker, capDir)
+			for _, s := range c.Scenarios {
+				if s.Before {
+					continue
+				}
+				rec.Roots[s.Name] = runScenario(t, n, s, vars, tmp)
+			}
+			// Let the running miners submit a few more shares before stopping.
+			time.Sleep(700 * time.Millisecond)
+			stop()
+			for _, cmd := range running {
+				cmd.Process.Kill()
+				cmd.Wait()
+			}
+			running = nil
+			b, _ := json.MarshalIndent(rec, "", "  ")
+			if err := os.WriteFile(filepath.Join(capDir, "lab.json"), append(b, '\n'), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			checkCapture(t, c, rec, capDir, analyze(t, saker, capDir))
+			size := dirSize(t, capDir)
+			t.Logf("%s: %d bytes", c.Name, size)
+			if *update {
+				commit(t, capDir, c.Name, size)
+			}
+		})
+	}
+	t.Logf("lab done in %s", time.Since(start).Round(time.Millisecond))
+}
+
+// expandAll substitutes the run's directories in a scenario's program and arguments.
+func expandAll(r *strings.Replacer, s Scenario) (string, []string) {
+	args := make([]string, len(s.Args))
+	for i, a := range s.Args {
+		args[i] = r.Replace(a)
+	}
+	return r.Replace(s.Program), args
+}
+
+func scenarioCmd(n *Net, s Scenario, r *strings.Replacer, tmp string) *exec.Cmd {
+	prog, args := expandAll(r, s)
+	cmd := n.Command(n.Victim, prog, args...)
+	dir := strings.TrimSuffix(r.Replace("{dir}"), "/")
+	cmd.Env = append(os.Environ(), "LAB_DIR="+dir, "LAB_TMP="+tmp)
+	cmd.Env = append(cmd.Env, s.Env...)
+	cmd.Dir = dir
+	return cmd
+}
+
+// runScenario runs s in the victim namespace to its end and returns its pid.
+func runScenario(t *testing.T, n *Net, s Scenario, r *strings.Replacer, tmp string) uint32 {
+	t.Helper()
+	cmd := scenarioCmd(n, s, r, tmp)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("%s: %v", s.Name, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("%s: %v\n%s", s.Name, err, out.Bytes())
+		}
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Errorf("%s: still running after a minute; killed\n%s", s.Name, out.Bytes())
+	}
+	t.Logf("%s (pid %d): %s", s.Name, cmd.Process.Pid, strings.TrimSpace(out.String()))
+	return uint32(cmd.Process.Pid)
+}
+
+// startBefore starts a Before scenario and waits for it to print "connected".
+func startBefore(t *testing.T, n *Net, s Scenario, r *strings.Replacer, tmp string) *exec.Cmd {
+	t.Helper()
+	cmd := scenarioCmd(n, s, r, tmp)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("%s: %v", s.Name, err)
+	}
+	if err := waitLine(stdout, "connected", 10*time.Second); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("%s: %v\n%s", s.Name, err, stderr.Bytes())
+	}
+	go io.Copy(io.Discard, stdout)
+	return cmd
+}
+
+// startHelper runs the pool namespace's servers and returns their pid.
+func startHelper(t *testing.T, n *Net) uint32 {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := n.Command(n.Pool, exe, "-test.run=^TestLabHelper$", "-test.count=1")
+	cmd.Env = append(os.Environ(), helperEnv+"=pool")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	if err := waitLine(stdout, "ready", 20*time.Second); err != nil {
+		t.Fatalf("pool helper: %v\n%s", err, stderr.Bytes())
+	}
+	go io.Copy(io.Discard, stdout)
+	return uint32(cmd.Process.Pid)
+}
+
+// waitLine reads r until a line equal to want, an error or the timeout.
+func waitLine(r io.Reader, want string, timeout time.Duration) error {
+	found := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			if strings.TrimSpace(sc.Text()) == want {
+				found <- nil
+				return
+			}
+		}
+		found <- fmt.Errorf("ended before printing %q (%v)", want, sc.Err())
+	}()
+	select {
+	case err := <-found:
+		return err
+	case <-time.After(timeout):
+		return fmt.Errorf("no %q within %s", want, timeout)
+	}
+}
+
+// startCapture starts `saker capture -o dir`, waits until the sensor is attached and the
+// /proc snapshot taken, and returns the function that stops it with SIGINT.
+func startCapture(t *testing.T, saker, dir string) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	cmd := exec.CommandContext(ctx, saker, "capture", "-o", dir, "--duration", "2m")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		defer cancel()
+		cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("saker capture: %v\n%s", err, out.Bytes())
+			}
+			t.Logf("saker capture: %s", strings.TrimSpace(out.String()))
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Fatalf("saker capture did not stop within 30s of SIGINT\n%s", out.Bytes())
+		}
+	}
+	t.Cleanup(stop)
+	// The sensor is attached before the bundle's manifest is first written; the snapshot
+	// follows within a fraction of a second.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err == nil {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("saker capture exited: %v\n%s", err, out.Bytes())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("saker capture: no manifest after 30s\n%s", out.Bytes())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	return stop
+}
+
+func dirSize(t *testing.T, dir string) int64 {
+	var n int64
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// commit copies a capture into testdata/captures/NAME when it is small enough.
+func commit(t *testing.T, from, name string, size int64) {
+	t.Helper()
+	if size > maxCommitted {
+		t.Logf("%s: %d bytes, over %d: not copied into testdata", name, size, maxCommitted)
+		return
+	}
+	to := filepath.Join(repoRoot, "testdata", "captures", name)
+	if err := os.RemoveAll(to); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("copied %s to %s", name, to)
+}

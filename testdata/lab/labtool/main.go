@@ -1,0 +1,164 @@
+// Command labtool does the attack lab's small host actions, one per subcommand:
+//
+//	labtool memexec NAME ARG...   copy this program into a memfd called NAME and exec it from there
+//	labtool hugepages             open /proc/sys/vm/nr_hugepages for writing, as miners do to raise
+//	                              it, but write nothing: the host's setting stays as it is
+//	labtool lookup NAME...        resolve names with the system resolver
+//	labtool fetch URL DIR         download URL into DIR the way package managers do (temporary
+//	                              file, rename, status file)
+//	labtool serve                 listen on loopback, answer one HTTP request made to itself
+//	labtool [anything else]       exit 0 (the drift scenario runs a copy under /tmp)
+//
+// Linked as "modprobe" it plays a modprobe that finds no module: the lab records the attempt
+// to load msr without ever loading a kernel module.
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func main() {
+	if filepath.Base(os.Args[0]) == "modprobe" {
+		fmt.Fprintf(os.Stderr, "modprobe: FATAL: Module %s not found in directory /lib/modules (saker lab)\n", argOr(1))
+		os.Exit(1)
+	}
+	var err error
+	switch argOr(1) {
+	case "memexec":
+		err = memexec(os.Args[2], os.Args[3:])
+	case "hugepages":
+		err = hugepages()
+	case "lookup":
+		err = lookup(os.Args[2:])
+	case "fetch":
+		err = fetch(os.Args[2], os.Args[3])
+	case "serve":
+		err = serve()
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "labtool %s: %v\n", argOr(1), err)
+		os.Exit(1)
+	}
+}
+
+func argOr(i int) string {
+	if len(os.Args) > i {
+		return os.Args[i]
+	}
+	return ""
+}
+
+// memexec runs this program again from an anonymous memory file.
+func memexec(name string, args []string) error {
+	self, err := os.ReadFile("/proc/self/exe")
+	if err != nil {
+		return err
+	}
+	fd, err := unix.MemfdCreate(name, 0)
+	if err != nil {
+		return fmt.Errorf("memfd_create: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), name)
+	if _, err := f.Write(self); err != nil {
+		return err
+	}
+	path := fmt.Sprintf("/proc/self/fd/%d", fd)
+	return unix.Exec(path, append([]string{name}, args...), os.Environ())
+}
+
+func hugepages() error {
+	f, err := os.OpenFile("/proc/sys/vm/nr_hugepages", os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+func lookup(names []string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, n := range names {
+		addrs, err := net.DefaultResolver.LookupHost(ctx, n)
+		if err != nil {
+			return err
+		}
+		fmt.Println(n, addrs)
+	}
+	return nil
+}
+
+func fetch(url, dir string) error {
+	if err := os.MkdirAll(filepath.Join(dir, "partial"), 0o755); err != nil {
+		return err
+	}
+	c := &http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	name := filepath.Base(resp.Request.URL.Path)
+	tmp := filepath.Join(dir, "partial", name)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	n, err := io.Copy(f, resp.Body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		return err
+	}
+	status := fmt.Sprintf("Package: %s\nStatus: install ok installed\nSize: %d\n", name, n)
+	return os.WriteFile(filepath.Join(dir, "status"), []byte(status), 0o644)
+}
+
+func serve() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
+			return
+		}
+		io.WriteString(c, "HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, "GET /health HTTP/1.0\r\n\r\n"); err != nil {
+		return err
+	}
+	b, err := io.ReadAll(c)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s", b)
+	return nil
+}
