@@ -105,8 +105,33 @@ func helper(mode string, args []string) error {
 		return nil
 	case "workload": // args: kind n dir port; see BenchmarkSensorOverhead
 		return workload(args[0], args[1], args[2], args[3])
+	case "closes": // args: n rate; see closes
+		n, _ := strconv.Atoi(args[0])
+		rate, _ := strconv.Atoi(args[1])
+		closes(n, rate)
+		return nil
 	}
 	return fmt.Errorf("unknown helper mode %q", mode)
+}
+
+// closes calls close(-1) n times, rate times a second (0: as fast as it can). A failed close
+// is the cheapest syscall the sensor records: one small record each, nothing else read.
+func closes(n, rate int) {
+	const tick = 5 * time.Millisecond
+	batch := n
+	if rate > 0 {
+		batch = max(1, rate*int(tick)/int(time.Second))
+	}
+	next := time.Now()
+	for done := 0; done < n; {
+		for range min(batch, n-done) {
+			syscall.RawSyscall(syscall.SYS_CLOSE, ^uintptr(0), 0, 0)
+		}
+		done += batch
+		// Pace against the schedule, not the last wake-up, so oversleeping catches up.
+		next = next.Add(tick)
+		time.Sleep(time.Until(next))
+	}
 }
 
 // workload runs n operations of one kind: "open" (open and close a file), "connect"

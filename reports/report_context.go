@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // The context of each finding card: its process's ancestry and children, its connections with
@@ -279,16 +280,7 @@ ORDER BY c.process_key, c.rn`
 }
 
 // joinChain writes a DNS answer's query name and CNAME chain: "a.example → b.example".
-func joinChain(names []string) string {
-	s := ""
-	for i, n := range names {
-		if i > 0 {
-			s += " → "
-		}
-		s += n
-	}
-	return s
-}
+func joinChain(names []string) string { return strings.Join(names, " → ") }
 
 // files loads the first file actions (other than plain opens) of each card's process.
 func (l *loader) files(ctx context.Context, capID string, refs []*cardRef) error {

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -72,6 +73,7 @@ func (l *loader) captures(ctx context.Context) error {
 		probs := strList(problems)
 		c.Problems = showList(probs, lim, l.opts.MaxRows)
 		l.manifest(&c, manifest.String, probs)
+		c.Manifest = showLines(indentJSON(manifest.String), 64<<10)
 		l.capIndex[id] = len(l.v.Captures)
 		l.v.Captures = append(l.v.Captures, c)
 		return nil
@@ -125,6 +127,15 @@ func (l *loader) manifest(c *captureView, text string, problems []string) {
 		}
 		c.Files = append(c.Files, fi)
 	}
+}
+
+// indentJSON returns s indented when it is JSON, else s.
+func indentJSON(s string) string {
+	var b bytes.Buffer
+	if json.Indent(&b, []byte(s), "", "  ") != nil {
+		return s
+	}
+	return b.String()
 }
 
 // ruleInfo is a rule's row of the rules table.
@@ -181,8 +192,8 @@ QUALIFY row_number() OVER (PARTITION BY name ORDER BY capture_id) = 1`, func(sca
 			}
 			info, known := infos[rule]
 			g.Rules = append(g.Rules, ruleGroup{Name: show(rule, lim), Priority: name, Class: g.Class, Count: n,
-				First: fmtTime(first), Last: fmtTime(last), Desc: show(info.desc, 4*lim), Condition: show(info.cond, 64*lim),
-				Output: show(info.output, 4*lim), Tags: showList(info.tags, lim, 20), Known: known})
+				First: fmtTime(first), Last: fmtTime(last), Desc: showLines(info.desc, 4*lim), Condition: showLines(info.cond, 64*lim),
+				Output: showLines(info.output, 4*lim), Tags: showList(info.tags, lim, 20), Known: known})
 			return nil
 		})
 	if err != nil {

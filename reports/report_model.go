@@ -44,6 +44,7 @@ type captureView struct {
 	Files                        []fileIntegrity
 	NotCaptured                  []shown
 	ManifestError                string
+	Manifest                     shown // manifest.json as recorded
 	RulesLoaded, RulesEnabled    int
 	Findings                     int
 }

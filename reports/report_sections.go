@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // The report's overview sections: network, DNS and new executables. Each is one grouped query
@@ -49,13 +50,7 @@ const poolSQLc = `(c.remote_port IN ` + miningPorts + ` OR regexp_matches(lower(
 
 // moreJoined joins ss and says how many of n are not listed.
 func moreJoined(ss []string, n int64) string {
-	s := ""
-	for i, x := range ss {
-		if i > 0 {
-			s += ", "
-		}
-		s += x
-	}
+	s := strings.Join(ss, ", ")
 	if more := n - int64(len(ss)); more > 0 {
 		s += fmt.Sprintf(" … (%d more)", more)
 	}
@@ -82,12 +77,33 @@ LIMIT $1`
 			return fmt.Errorf("dns: %w", err)
 		}
 		l.v.DNS = append(l.v.DNS, dnsRow{Capture: show(capID.String, lim), PID: pid.Int64, Exe: show(exe.String, lim),
-			QName: show(qname.String, lim), QType: oneLine(qtype.String, 12), RCode: oneLine(rcode.String, 16),
+			QName: show(qname.String, lim), QType: oneLine(dnsName(qtype.String, dnsTypes), 12), RCode: oneLine(dnsName(rcode.String, dnsRcodes), 16),
 			Answers: showJoined(strList(answers), lim), CNAMEs: show(joinChain(strList(cnames)), lim), Count: n,
 			First: fmtTime(first), Last: fmtTime(last)})
 		l.v.DNSMore = int(groups) - len(l.v.DNS)
 		return nil
 	}, l.opts.MaxRows)
+}
+
+// dnsTypes and dnsRcodes name the DNS record types and response codes an analyzer may have
+// stored as numbers.
+var (
+	dnsTypes = map[string]string{"1": "A", "2": "NS", "5": "CNAME", "6": "SOA", "12": "PTR", "15": "MX",
+		"16": "TXT", "28": "AAAA", "33": "SRV", "64": "SVCB", "65": "HTTPS", "255": "ANY"}
+	dnsRcodes = map[string]string{"0": "NOERROR", "1": "FORMERR", "2": "SERVFAIL", "3": "NXDOMAIN",
+		"4": "NOTIMP", "5": "REFUSED"}
+)
+
+// dnsName returns the name of a DNS type or rcode stored as a number (or a comma-separated
+// list of them), and anything else unchanged.
+func dnsName(s string, names map[string]string) string {
+	parts := strings.Split(s, ",")
+	for i, p := range parts {
+		if n, ok := names[p]; ok {
+			parts[i] = n
+		}
+	}
+	return strings.Join(parts, ",")
 }
 
 // writeActions are the file actions that put content or permissions in place (the store's

@@ -328,3 +328,21 @@ func TestReportPriorityCase(t *testing.T) {
 		t.Errorf("%d rule groups, want 1", n)
 	}
 }
+
+func TestReportDNSNames(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{{"1", "A"}, {"28", "AAAA"}, {"A", "A"}, {"0,3", "NOERROR,NXDOMAIN"}, {"999", "999"}} {
+		names := dnsTypes
+		if strings.Contains(tc.in, ",") {
+			names = dnsRcodes
+		}
+		if got := dnsName(tc.in, names); got != tc.want {
+			t.Errorf("dnsName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestReportShowLines(t *testing.T) {
+	if got := showLines("a\nb\x1b", 0).String(); got != "a\nb\\x1b" {
+		t.Errorf("showLines = %q", got)
+	}
+}

@@ -47,7 +47,13 @@ func show(s string, limit int) shown { return showPrefix(s, len(s), limit) }
 
 // showPrefix prepares a value of total bytes of which prefix holds the first ones (a database
 // may hand over only a prefix of a long value), showing at most limit bytes.
-func showPrefix(prefix string, total, limit int) shown {
+func showPrefix(prefix string, total, limit int) shown { return showText(prefix, total, limit, false) }
+
+// showLines is show for multi-line text the page lays out itself (rule conditions, the
+// manifest): newlines stay newlines.
+func showLines(s string, limit int) shown { return showText(s, len(s), limit, true) }
+
+func showText(prefix string, total, limit int, lines bool) shown {
 	var out shown
 	if limit <= 0 || limit > len(prefix) {
 		limit = len(prefix)
@@ -65,7 +71,7 @@ func showPrefix(prefix string, total, limit int) shown {
 		if i+n > limit && n > 1 {
 			break // do not cut a character in two
 		}
-		if esc := escapeRune(r, n, prefix[i]); esc != "" {
+		if esc := escapeRune(r, n, prefix[i]); esc != "" && !(lines && r == '\n') {
 			flush()
 			out.Parts = append(out.Parts, shownPart{S: esc, Esc: true})
 		} else {

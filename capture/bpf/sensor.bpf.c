@@ -107,9 +107,6 @@ static __always_inline void emit(__u8 *b, __u32 len)
 {
 	struct sensor_hdr *h = (void *)b;
 	h->len = len;
-#ifdef EXP_NO_OUTPUT
-	return;
-#endif
 	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
 			      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&events, b, len & (SCRATCH - 1), flags))
@@ -120,9 +117,7 @@ static __always_inline void fill_hdr(__u8 *b, __u16 type, __u32 nr)
 {
 	struct sensor_hdr *h = (void *)b;
 	__u64 id = bpf_get_current_pid_tgid();
-#ifndef EXP_NO_TS
 	h->ts = bpf_ktime_get_boot_ns();
-#endif
 	h->pid = id >> 32;
 	h->tid = (__u32)id;
 	h->type = type;
