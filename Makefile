@@ -26,7 +26,7 @@ test-short: ## unit tests without the slow and privileged ones
 
 demo: build ## analyze a real capture from testdata: findings and a DuckDB file
 	@mkdir -p out
-	./$(BIN) analyze testdata/captures/miner-demo --db out/demo.duckdb --force
+	./$(BIN) analyze testdata/captures/lab-miners --db out/demo.duckdb --force
 	./$(BIN) query out/demo.duckdb "SELECT time, priority, rule, pid FROM findings ORDER BY time, finding_id"
 
 lab: build ## attack lab (root): scenarios in network namespaces under saker capture; UPDATE=1 re-records testdata/captures/lab-*
