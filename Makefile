@@ -24,9 +24,9 @@ test: deps build ## the whole suite: unit, fuzz seeds, privileged tests when roo
 test-short: ## unit tests without the slow and privileged ones
 	$(GO) test -short ./...
 
-demo: build ## analyze a real capture from testdata: findings and a DuckDB file
+demo: build ## analyze a real capture from testdata: findings, a DuckDB file and an HTML report
 	@mkdir -p out
-	./$(BIN) analyze testdata/captures/lab-miners --db out/demo.duckdb --force
+	./$(BIN) analyze testdata/captures/lab-miners --db out/demo.duckdb --report out/demo.html --force
 	./$(BIN) query out/demo.duckdb "SELECT time, priority, rule, pid FROM findings ORDER BY time, finding_id"
 
 lab: build ## attack lab (root): scenarios in network namespaces under saker capture; UPDATE=1 re-records testdata/captures/lab-*

@@ -3,11 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -93,9 +93,6 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	if o.report != "" {
-		return errors.New("--report: the HTML report is not built yet (issue 8); use --db and saker query")
-	}
 	threshold := rules.Priority(-1)
 	if o.failOn != "" {
 		p, err := rules.ParsePriority(o.failOn)
@@ -132,9 +129,19 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 		return out.write(f)
 	}
 	var store *reports.Store
-	if o.db != "" {
-		if store, err = reports.Create(o.db, reports.CreateOptions{Force: o.force}); err != nil {
-			return fmt.Errorf("--db %s: %w", o.db, err)
+	dbPath := o.db
+	if dbPath == "" && o.report != "" {
+		// The report is rendered from a database: without --db, a temporary one.
+		tmp, err := os.MkdirTemp("", "saker-report-*")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dbPath = filepath.Join(tmp, "analysis.duckdb")
+	}
+	if dbPath != "" {
+		if store, err = reports.Create(dbPath, reports.CreateOptions{Force: o.force}); err != nil {
+			return fmt.Errorf("--db %s: %w", dbPath, err)
 		}
 		defer func() {
 			if store != nil {
@@ -159,9 +166,17 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 		err := store.Commit()
 		store = nil
 		if err != nil {
-			return fmt.Errorf("--db %s: %w", o.db, err)
+			return fmt.Errorf("--db %s: %w", dbPath, err)
 		}
-		fmt.Fprintf(s.err, "saker: wrote %s\n", o.db)
+		if o.db != "" {
+			fmt.Fprintf(s.err, "saker: wrote %s\n", o.db)
+		}
+	}
+	if o.report != "" {
+		if err := writeReportFile(ctx, dbPath, o.report, reports.ReportOptions{Generated: time.Now(), Version: Version}); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.err, "saker: wrote %s\n", o.report)
 	}
 	printSummary(s.err, summary)
 	if failed {
@@ -233,6 +248,7 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 			problems = append(problems, w)
 		}
 		sink.keep(sink.st.AddCapture(&reports.Capture{ID: sink.capID, Host: opened.host, Source: in,
+			Kernel: opened.kernel, BootID: opened.bootID,
 			SakerVersion: Version, Start: res.First, Stop: res.Last, Events: res.Events, Lost: res.Lost,
 			Verified: opened.verified, Problems: problems, ManifestJSON: opened.manifest}))
 		if sink.err != nil {
@@ -263,6 +279,8 @@ type input struct {
 	after    func() []string // warnings known only after reading (truncation, decode errors)
 	verified bool            // integrity checked and good (saker bundles only)
 	manifest string          // the bundle's manifest as JSON
+	kernel   string          // kernel release, when the capture says
+	bootID   string          // boot id, when the capture says
 	close    func()
 }
 
@@ -310,7 +328,7 @@ func openBundleInput(dir string, o *analyzeOptions) (*input, error) {
 	}
 	m := src.Bundle.Manifest
 	it := &input{src: src, host: m.Host, total: m.Counters["records"], close: func() { src.Close() },
-		verified: src.Bundle.Verified, manifest: manifestJSON(m)}
+		verified: src.Bundle.Verified, manifest: manifestJSON(m), kernel: m.Kernel, bootID: m.BootID}
 	if !src.Bundle.Verified {
 		it.warnings = append(it.warnings, "integrity NOT verified: results rest on unverified files")
 	}

@@ -35,7 +35,7 @@ func TestAnalyzeNamesFromSensorDNS(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("query exit %d: %s", code, errs)
 	}
-	if !strings.Contains(out, "www.google.com,28,2607:f8b0:4004:802::2004,[2001:4860:4860::8888]:53,17497,") ||
+	if !strings.Contains(out, "www.google.com,AAAA,2607:f8b0:4004:802::2004,[2001:4860:4860::8888]:53,17497,") ||
 		!strings.Contains(out, "curl") || strings.Count(out, "www.google.com") != 1 {
 		t.Fatalf("dns rows:\n%s", out)
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -97,5 +98,20 @@ func TestAnalyzeWritesDatabase(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "analyze", demoScap, "--db", db, "--progress=false"); code != ExitError {
 		t.Fatalf("overwriting without --force: exit %d, want 1", code)
+	}
+}
+
+func TestAnalyzeWritesReport(t *testing.T) {
+	html := t.TempDir() + "/demo.html"
+	if code, _, errs := runCLI(t, "analyze", demoScap, "-r", "testdata/curl_rule.yaml", "--report", html, "--progress=false"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	if !strings.Contains(page, "Content-Security-Policy") || !strings.Contains(page, "Curl connects out") || !strings.Contains(page, "www.google.com") {
+		t.Fatalf("report lacks its policy, the finding or the DNS name (%d bytes)", len(b))
 	}
 }

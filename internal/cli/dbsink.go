@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/netip"
 	"strings"
 	"time"
@@ -63,7 +62,7 @@ func (d *dbSink) hooks() analyze.Hooks {
 				FirstTime: c.First, LastTime: c.Last, BytesSent: c.BytesSent, BytesRecv: c.BytesRecv, Payload: c.Payload}))
 		},
 		File: func(f *analyze.FileRecord) {
-			d.keep(d.st.AddFile(&reports.File{CaptureID: d.capID, Time: f.Time, Action: f.Action.String(), Path: f.Path,
+			d.keep(d.st.AddFile(&reports.File{CaptureID: d.capID, Time: f.Time, Action: fileAction(f.Action), Path: f.Path,
 				Mode: int64(f.Mode), PID: int64(f.PID), ProcessKey: f.ProcKey, EventNum: f.EventNum}))
 		},
 	}
@@ -135,7 +134,7 @@ func (d *dbSink) dns(m *replay.DNSMessage, procKey uint64) {
 		resolver = m.Server.String()
 	}
 	d.keep(d.st.AddDNS(&reports.DNS{CaptureID: d.capID, Time: time.Unix(0, m.TS).UTC(), QName: m.QName,
-		QType: fmt.Sprint(m.QType), RCode: fmt.Sprint(m.Rcode), Answers: answers, CNAMEs: cnames, TTL: ttl,
+		QType: replay.DNSTypeName(m.QType), RCode: replay.DNSRcodeName(m.Rcode), Answers: answers, CNAMEs: cnames, TTL: ttl,
 		Resolver: resolver, PID: int64(m.PID), ProcessKey: procKey}))
 }
 
@@ -166,3 +165,16 @@ func (s *sinkSource) Next(e *event.Event) error {
 }
 
 func (s *sinkSource) Wall(ts uint64) time.Time { return s.sink.clock.Wall(ts) }
+
+// fileAction names a file action as docs/SCHEMA.md spells it.
+func fileAction(a analyze.FileAction) string {
+	switch a {
+	case analyze.FileWritten:
+		return "write"
+	case analyze.FileChmod:
+		return "chmod"
+	case analyze.FileExecuted:
+		return "exec"
+	}
+	return a.String()
+}
