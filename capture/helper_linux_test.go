@@ -4,6 +4,8 @@ package capture_test
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -100,6 +102,19 @@ func helper(mode string, args []string) error {
 		}
 		os.Stdout.Write(buf[:n])
 		return nil
+	case "serve": // listens on loopback, prints the port, reads connections until killed
+		ln, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		fmt.Println(ln.Addr().(*net.TCPAddr).Port)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return err
+			}
+			go func() { io.Copy(io.Discard, c); c.Close() }()
+		}
 	case "idle": // a multi-threaded process that waits to be killed
 		time.Sleep(time.Minute)
 		return nil

@@ -61,9 +61,10 @@ type Stats struct {
 	Snapshot uint64   // snapshot records written
 	Bytes    int64    // record payload bytes handed to the bundle writer
 	Lost     []uint64 // records the kernel could not queue, per CPU
+	Missed   uint64   // program runs the kernel skipped: another BPF program was running
 }
 
-// LostTotal returns the sum of Lost.
+// LostTotal returns the sum of Lost; Missed runs are not in it, having no CPU.
 func (s Stats) LostTotal() uint64 {
 	var n uint64
 	for _, l := range s.Lost {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 	"sync"
@@ -116,12 +117,15 @@ func Run(ctx context.Context, o Options) error {
 	}
 	reason := stopReason(context.Cause(runCtx))
 	st := c.stats()
+	progCounters := map[string]uint64{}
+	st.Missed = s.programStats(progCounters)
 	w.UpdateManifest(func(m *capfile.Manifest) {
 		m.StopReason = reason
 		m.Lost = st.Lost
 		if m.Counters == nil {
 			m.Counters = map[string]uint64{}
 		}
+		maps.Copy(m.Counters, progCounters)
 		m.Counters["sensor_records"] = st.Records
 		m.Counters["snapshot_records"] = st.Snapshot
 		m.Counters["sensor_bytes"] = uint64(st.Bytes)
@@ -254,9 +258,13 @@ func (c *capturer) statusLoop(ctx context.Context, out io.Writer) {
 
 func (c *capturer) summary(out io.Writer, reason string, st Stats) {
 	el := time.Since(c.start)
-	fmt.Fprintf(out, "saker capture stopped (%s) after %s: %d sensor events (%.0f/s), %d snapshot records, %s raw, %d lost\n",
+	fmt.Fprintf(out, "saker capture stopped (%s) after %s: %d sensor events (%.0f/s), %d snapshot records, %s raw, %d lost",
 		reason, el.Truncate(time.Millisecond), st.Records, float64(st.Records)/el.Seconds(),
 		st.Snapshot, humanBytes(st.Bytes), st.LostTotal())
+	if st.Missed > 0 {
+		fmt.Fprintf(out, ", %d missed by busy programs", st.Missed)
+	}
+	fmt.Fprintln(out)
 }
 
 func isTerminal(w io.Writer) bool {

@@ -114,6 +114,31 @@ func (s *sensor) lost() ([]uint64, error) {
 	return per, nil
 }
 
+// programStats adds to counters, per program, the runs that the kernel skipped because
+// another BPF program was running on the CPU (bpf_<name>_missed: records lost without
+// reaching the ring buffer) and, while kernel.bpf_stats_enabled is 1, the runs and their
+// total time (bpf_<name>_runs, bpf_<name>_run_ns), which tell the sensor's own cost from
+// the noise of other work. It returns the total of missed runs.
+func (s *sensor) programStats(counters map[string]uint64) uint64 {
+	var missed uint64
+	for name, p := range map[string]*ebpf.Program{
+		"sys_exit": s.objs.SysExit, "sched_exec": s.objs.SchedExec,
+		"sched_fork": s.objs.SchedFork, "sched_exit": s.objs.SchedExit,
+	} {
+		st, err := p.Stats()
+		if err != nil {
+			continue
+		}
+		missed += st.RecursionMisses
+		counters["bpf_"+name+"_missed"] = st.RecursionMisses
+		if st.RunCount > 0 {
+			counters["bpf_"+name+"_runs"] = st.RunCount
+			counters["bpf_"+name+"_run_ns"] = uint64(st.Runtime.Nanoseconds())
+		}
+	}
+	return missed
+}
+
 // Close detaches the programs and frees the maps.
 func (s *sensor) Close() error {
 	for i := len(s.links) - 1; i >= 0; i-- {

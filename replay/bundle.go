@@ -88,8 +88,10 @@ func (s *BundleSource) Close() error { return s.rr.Close() }
 
 // Next yields the next event in time order. Records that do not decode are skipped and
 // counted (see Stats); a corrupt segment is returned as an error, after which Next continues
-// with the following segment.
+// with the following segment. The event's byte arguments alias the source's buffers and stay
+// valid until the following call of Next: copy what must outlive it.
 func (s *BundleSource) Next(e *event.Event) error {
+	// The previous event is done with: its payload's slab may be reused.
 	if s.held != nil {
 		s.slabs.release(s.held)
 		s.held = nil

@@ -113,10 +113,9 @@ static __always_inline void emit(__u8 *b, __u32 len)
 		count_lost();
 }
 
-static __always_inline void fill_hdr(__u8 *b, __u16 type, __u32 nr)
+static __always_inline void fill_hdr(__u8 *b, __u16 type, __u32 nr, __u64 id)
 {
 	struct sensor_hdr *h = (void *)b;
-	__u64 id = bpf_get_current_pid_tgid();
 	h->ts = bpf_ktime_get_boot_ns();
 	h->pid = id >> 32;
 	h->tid = (__u32)id;
@@ -276,7 +275,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	struct sensor_conf *c = bpf_map_lookup_elem(&wanted, &nr);
 	if (!c || !c->enabled)
 		return 0;
-	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
+	__u64 pt = bpf_get_current_pid_tgid();
+	if ((pt >> 32) == self_tgid)
 		return 0;
 	if (c->fail_only && ret >= 0)
 		return 0;
@@ -299,7 +299,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (!s)
 		return 0;
 	__u8 *b = s->b;
-	fill_hdr(b, REC_SYSCALL, nr);
+	fill_hdr(b, REC_SYSCALL, nr, pt);
 	struct sensor_syscall *r = (void *)b;
 	r->ret = ret;
 	__builtin_memcpy(r->args, args, sizeof(args));
@@ -487,14 +487,15 @@ static __always_inline __u32 current_nr(struct task_struct *t)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_exec, struct task_struct *t, pid_t old_pid, struct linux_binprm *bprm)
 {
-	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
+	__u64 pt = bpf_get_current_pid_tgid();
+	if ((pt >> 32) == self_tgid)
 		return 0;
 	__u32 k = 0;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &k);
 	if (!s)
 		return 0;
 	__u8 *b = s->b;
-	fill_hdr(b, REC_EXEC, current_nr(t));
+	fill_hdr(b, REC_EXEC, current_nr(t), pt);
 	struct sensor_exec *e = (void *)b;
 	e->ppid = BPF_CORE_READ(t, real_parent, tgid);
 	const struct cred *cr = BPF_CORE_READ(t, real_cred);
@@ -561,7 +562,8 @@ int BPF_PROG(sched_exec, struct task_struct *t, pid_t old_pid, struct linux_binp
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 {
-	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
+	__u64 pt = bpf_get_current_pid_tgid();
+	if ((pt >> 32) == self_tgid)
 		return 0;
 	struct task_struct *cur = bpf_get_current_task_btf();
 	if (BPF_CORE_READ(cur, flags) & PF_KTHREAD)
@@ -573,7 +575,7 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	__u8 *b = s->b;
 	__u32 nr = current_nr(cur);
-	fill_hdr(b, REC_FORK, nr);
+	fill_hdr(b, REC_FORK, nr, pt);
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
 	__u64 a0 = BPF_CORE_READ(regs, di);
 	if (nr == NR_CLONE)
@@ -595,14 +597,15 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_exit, struct task_struct *t, bool group_dead)
 {
-	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid || (BPF_CORE_READ(t, flags) & PF_KTHREAD))
+	__u64 pt = bpf_get_current_pid_tgid();
+	if ((pt >> 32) == self_tgid || (BPF_CORE_READ(t, flags) & PF_KTHREAD))
 		return 0;
 	__u32 k = 0;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &k);
 	if (!s)
 		return 0;
 	__u8 *b = s->b;
-	fill_hdr(b, REC_EXIT, ~0u);
+	fill_hdr(b, REC_EXIT, ~0u, pt);
 	struct sensor_exit *x = (void *)b;
 	x->code = BPF_CORE_READ(t, exit_code);
 	x->pad = 0;
