@@ -32,6 +32,9 @@ func (s *State) net(e *event.Event, t *FDTable) {
 		}
 		return
 	}
+	if e.Kind == event.KindRead || e.Kind == event.KindWrite || e.Kind == event.KindReadv || e.Kind == event.KindWritev {
+		f = s.adoptSocket(e, t, f)
+	}
 	if f == nil {
 		// A socket opened before the capture and missing from the snapshot.
 		if e.Kind == event.KindRead || e.Kind == event.KindWrite || e.Kind == event.KindReadv ||
@@ -160,4 +163,33 @@ func (s *State) endConn(f *FD) {
 	out := *c
 	c.FD = -2
 	s.hooks.Conn(&out)
+}
+
+// adoptSocket makes an IP socket of a read or write's descriptor when the sensor reported the
+// connection's tuple and the state does not know the descriptor as an IP socket: a socket the
+// snapshot missed, such as one opened before the capture in another network namespace (a pod's)
+// whose /proc/net tables the snapshot did not read. The end with the lower port is taken as the
+// server, as for sockets found in the snapshot.
+func (s *State) adoptSocket(e *event.Event, t *FDTable, f *FD) *FD {
+	if f != nil && f.isIP() {
+		return f
+	}
+	tp, err := event.ParseTuple(arg(e, 3))
+	if err != nil || (tp.Family != event.AFInet && tp.Family != event.AFInet6) || !tp.Remote.Addr().IsValid() ||
+		tp.Remote.Addr().IsUnspecified() {
+		return f
+	}
+	fd := argInt(e, 0)
+	if f != nil {
+		s.replaceFD(t, fd)
+	}
+	n := &FD{Num: fd, Proto: event.ProtoTCP, Connected: true}
+	n.setTuple(tp, e.Num)
+	n.Role = roleClient
+	if tp.Local.Port() < tp.Remote.Port() {
+		n.Role = roleServer
+	}
+	t.set(n)
+	s.startConn(s.proc, n, e.TS)
+	return n
 }

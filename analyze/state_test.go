@@ -377,3 +377,31 @@ func TestEvtResExtremes(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteAdoptsUnknownSocket: a miner whose socket was opened before the capture in another
+// network namespace is known to the snapshot only as "socket:[inode]"; the tuple the sensor
+// reports with its writes makes it an IP connection again.
+func TestWriteAdoptsUnknownSocket(t *testing.T) {
+	var conns []*ConnRecord
+	snapFD := ev(0, event.KindFdinfo, 0, 0, 0, A{"pid": event.Int(400), "fd": event.Int(7),
+		"type": event.Int(event.FDUnix), "name": event.Str("socket:[1923609]")})
+	evs := []event.Event{
+		procinfo(400, 1, "kdevtmpfsi", "/tmp/kdevtmpfsi", nil, "/tmp", 0, ""),
+		snapFD,
+		ev(5, event.KindWrite, 400, 400, int64(len(xmrigLogin)), A{"fd": event.Int(7), "size": event.Int(int64(len(xmrigLogin))),
+			"data": event.Str(xmrigLogin), "tuple": tuple(event.ProtoTCP, "198.51.100.2:45700", "198.51.100.7:3333")}),
+	}
+	s, p, last := replayState(t, Hooks{Conn: func(c *ConnRecord) { conns = append(conns, c) }}, evs...)
+	checkFields(t, p, last, []want{
+		{"fd.name", "", "198.51.100.2:45700->198.51.100.7:3333"},
+		{"fd.sip", "", "198.51.100.7"}, {"fd.sport", "", "3333"}, {"fd.type", "", "ipv4"},
+		{"evt.buffer", "", xmrigLogin},
+	})
+	// Without a tuple a write to the unknown socket changes nothing.
+	w := ev(6, event.KindWrite, 400, 400, 3, A{"fd": event.Int(9), "size": event.Int(3), "data": event.Str("abc")})
+	s.Update(&w)
+	s.Flush()
+	if len(conns) != 1 || conns[0].Remote.String() != "198.51.100.7:3333" || conns[0].BytesSent != uint64(len(xmrigLogin)) {
+		t.Fatalf("connection records: %+v", conns)
+	}
+}
