@@ -31,15 +31,6 @@ type Capture struct {
 	Pool []Expect
 }
 
-// Known saker shortcomings that keep expected findings from being made (see Expect.Gap).
-const (
-	// GapForeignNetns: the /proc snapshot types a process's sockets from /proc/net of
-	// saker's own network namespace, so a socket opened before the capture in another
-	// namespace is not known as an IP socket (fd.sockfamily != ip), and read/write events
-	// carry no tuple of their own in the event schema to correct it.
-	GapForeignNetns = "sockets opened before the capture in another network namespace are not typed as IP"
-)
-
 // payload is the rule on mining JSON-RPC in socket payloads.
 const payload = "Mining Protocol in Socket Payload"
 
@@ -126,10 +117,13 @@ var Captures = []Capture{
 				Args:    []string{"-a", "sha256d", "-o", "xmr.pool.minergate.com:45700", "-u", "lab.worker6", "-p", "x"},
 				Env:     []string{"LAB_NET=tcp4", "LAB_SUBMITS=0", "LAB_INTERVAL=300ms"},
 				Expect: []Expect{
-					{Rule: payload, Root: true, Gap: GapForeignNetns, Fields: map[string]string{"proc.name": "kdevtmpfsi",
-						"evt.type": "write", "evt.buffer": `{"id":*,"method":"mining.submit"*`}},
-					{Rule: payload, Root: true, Gap: GapForeignNetns, Fields: map[string]string{"proc.name": "kdevtmpfsi",
-						"evt.type": "read", "evt.buffer": "*mining.notify*"}},
+					// The socket was opened before the capture in the victim's network namespace,
+					// whose /proc/net the snapshot does not read: the tuple the sensor records
+					// with each read and write names the connection.
+					{Rule: payload, Root: true, Fields: map[string]string{"proc.name": "kdevtmpfsi",
+						"evt.type": "write", "evt.buffer": `{"id":*,"method":"mining.submit"*`, "fd.name": "*->198.51.100.10:45700"}},
+					{Rule: payload, Root: true, Fields: map[string]string{"proc.name": "kdevtmpfsi",
+						"evt.type": "read", "evt.buffer": "*mining.notify*", "fd.name": "*->198.51.100.10:45700"}},
 				},
 			},
 		},
@@ -138,8 +132,8 @@ var Captures = []Capture{
 			{Rule: payload, Root: true, Fields: map[string]string{"evt.type": "write", "fd.name": "198.51.100.*:3333->198.51.100.2:*"}},
 			{Rule: payload, Root: true, Fields: map[string]string{"evt.type": "read", "fd.name": "[2001:db8:5a4e::8]:443->[2001:db8:5a4e::2]:*"}},
 			{Rule: payload, Root: true, Fields: map[string]string{"evt.type": "write", "fd.name": "[2001:db8:5a4e::8]:443->[2001:db8:5a4e::2]:*"}},
-			// The pool's side of s6's connection, accepted before the capture: same gap.
-			{Rule: payload, Root: true, Gap: GapForeignNetns, Fields: map[string]string{"fd.name": "*45700->*"}},
+			// The pool's side of s6's connection, accepted before the capture.
+			{Rule: payload, Root: true, Fields: map[string]string{"fd.name": "*45700->*"}},
 		},
 	},
 	{
