@@ -32,6 +32,24 @@ func TestMain(m *testing.M) {
 
 func helper(mode string, args []string) error {
 	switch mode {
+	case "netns-conn": // run in a new network namespace: a loopback connection, held until stdin closes
+		if out, err := exec.Command("ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
+			return fmt.Errorf("ip link set lo up: %v: %s", err, out)
+		}
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		c, err := net.Dial("tcp4", l.Addr().String())
+		if err != nil {
+			return err
+		}
+		var fd uintptr
+		raw, _ := c.(*net.TCPConn).SyscallConn()
+		raw.Control(func(f uintptr) { fd = f })
+		fmt.Printf("%d %d %s %s\n", os.Getpid(), fd, c.LocalAddr(), c.RemoteAddr())
+		io.Copy(io.Discard, os.Stdin)
+		return nil
 	case "connect": // args: port payload
 		port, _ := strconv.Atoi(args[0])
 		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)

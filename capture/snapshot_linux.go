@@ -54,7 +54,10 @@ func writeSnapshot(w *capfile.Writer, n *atomic.Uint64) error {
 	if err := s.groups("/etc/group"); err != nil {
 		return err
 	}
-	socks := readSockets("/proc/net")
+	// Socket tables are per network namespace: read them once per namespace, through the
+	// first process seen in it, so that containers' and pods' sockets get their tuples.
+	hostNS := netnsOf("self")
+	nsSocks := map[string]map[uint64]sockInfo{hostNS: readSockets("/proc/net")}
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		return err
@@ -80,6 +83,12 @@ func writeSnapshot(w *capfile.Writer, n *atomic.Uint64) error {
 		if err := s.threads(pid, p, args); err != nil {
 			return err
 		}
+		ns := netnsOf(d.Name())
+		socks, ok := nsSocks[ns]
+		if !ok {
+			socks = readSockets(filepath.Join("/proc", d.Name(), "net"))
+			nsSocks[ns] = socks
+		}
 		if err := s.fds(pid, socks); err != nil {
 			return err
 		}
@@ -90,6 +99,17 @@ func writeSnapshot(w *capfile.Writer, n *atomic.Uint64) error {
 		}
 	}
 	return nil
+}
+
+// netnsOf names the network namespace of a /proc entry ("self" or a pid) by its link target,
+// e.g. "net:[4026531840]"; "" when it cannot be read (the process exited, or no permission),
+// which groups such processes with each other rather than with the host.
+func netnsOf(pid string) string {
+	t, err := os.Readlink(filepath.Join("/proc", pid, "ns", "net"))
+	if err != nil {
+		return ""
+	}
+	return t
 }
 
 // threads records the other threads of pid as procinfo records of their own tid, so that
