@@ -153,13 +153,15 @@ type RecordReader struct {
 	f     *os.File
 	seg   *segmentReader
 	frame []byte
-	lost  int
 }
 
 // Next fills r with the next record; it returns io.EOF after the last one. A truncated
 // segment ends at its last complete frame: the loss is added to the bundle's Problems and the
-// reader goes on with the next segment. A corrupt frame or record is returned as an error
-// naming the file and offset; calling Next again continues with the next segment.
+// reader goes on with the next segment. A data frame that fails its checksum or size check
+// while its metadata is sound is skipped: the records it held are reported lost in Problems
+// and reading goes on with the next frame. Other corruption (bad metadata, a bad record
+// length) is returned as an error naming the file and offset; calling Next again continues
+// with the next segment.
 func (rr *RecordReader) Next(r *Record) error {
 	for {
 		if len(rr.frame) > 0 {
@@ -182,10 +184,15 @@ func (rr *RecordReader) Next(r *Record) error {
 			}
 			continue
 		}
-		data, _, err := rr.seg.next()
+		data, m, err := rr.seg.next()
+		var fe *frameError
 		switch {
 		case err == io.EOF:
 			rr.closeSegment()
+		case errors.As(err, &fe):
+			// One damaged frame loses its own records only; the frames after it still read.
+			rr.b.problems = append(rr.b.problems, Problem{File: rr.seg.name,
+				Err: fmt.Errorf("%d records lost: %w", m.records, err)})
 		case errors.Is(err, ErrTruncated):
 			rr.b.problems = append(rr.b.problems, Problem{File: rr.seg.name, Err: fmt.Errorf("read up to the last complete frame: %w", err)})
 			rr.closeSegment()

@@ -217,10 +217,12 @@ func (s *segmentReader) next() ([]byte, frameMeta, error) {
 	}
 	out, err := s.dec.DecodeAll(s.comp, s.buf[:0])
 	if err != nil {
-		return nil, frameMeta{}, s.errorf(start, ErrCorrupt, "frame %d: zstd: %v", s.frames, err)
+		s.frames++ // the frame's bytes were consumed: the next call reads the next frame
+		return nil, m, &frameError{s.errorf(start, ErrCorrupt, "frame %d: zstd: %v", s.frames-1, err)}
 	}
 	if len(out) != int(m.uncompressed) {
-		return nil, frameMeta{}, s.errorf(start, ErrCorrupt, "frame %d: %d bytes, metadata says %d", s.frames, len(out), m.uncompressed)
+		s.frames++
+		return nil, m, &frameError{s.errorf(start, ErrCorrupt, "frame %d: %d bytes, metadata says %d", s.frames-1, len(out), m.uncompressed)}
 	}
 	s.buf = out
 	s.frames++
@@ -244,3 +246,10 @@ func newEncoder() *zstd.Encoder {
 	}
 	return e
 }
+
+// frameError is a data frame that does not decode while its metadata was sound: the reader
+// can skip it and go on with the next frame.
+type frameError struct{ err error }
+
+func (e *frameError) Error() string { return e.err.Error() }
+func (e *frameError) Unwrap() error { return e.err }

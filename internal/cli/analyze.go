@@ -227,7 +227,7 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 			return emit(f)
 		}
 		opts.DNS.Message = sink.dns
-		src = &sinkSource{src: src, sink: sink}
+		opts.Event = sink.event
 	}
 	if p := newProgress(s.err, o.progress, opened.total); p != nil {
 		src = p.wrap(src)
@@ -243,10 +243,7 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 	}
 	if sink != nil {
 		sink.rules(a.Engine())
-		var problems []string
-		for _, w := range opened.after() {
-			problems = append(problems, w)
-		}
+		problems := opened.after()
 		sink.keep(sink.st.AddCapture(&reports.Capture{ID: sink.capID, Host: opened.host, Source: in,
 			Kernel: opened.kernel, BootID: opened.bootID,
 			SakerVersion: Version, Start: res.First, Stop: res.Last, Events: res.Events, Lost: res.Lost,
@@ -264,6 +261,9 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 	fmt.Fprintf(s.err, "saker: %s: %d events", in, res.Events)
 	if !res.First.IsZero() {
 		fmt.Fprintf(s.err, " from %s to %s", res.First.Format(time.RFC3339), res.Last.Format(time.RFC3339))
+	}
+	if _, bundle := opened.src.(*replay.BundleSource); bundle && !opened.verified {
+		fmt.Fprint(s.err, "; integrity NOT verified")
 	}
 	fmt.Fprintln(s.err)
 	return nil

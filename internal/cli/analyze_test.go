@@ -115,3 +115,32 @@ func TestAnalyzeWritesReport(t *testing.T) {
 		t.Fatalf("report lacks its policy, the finding or the DNS name (%d bytes)", len(b))
 	}
 }
+
+// TestAnalyzeTamperedBundle: a bundle whose segment was changed after capture is refused with
+// the file named; --no-verify reads it and says so.
+func TestAnalyzeTamperedBundle(t *testing.T) {
+	dir := t.TempDir() + "/cap"
+	if err := os.CopyFS(dir, os.DirFS("../../testdata/captures/lab-host")); err != nil {
+		t.Fatal(err)
+	}
+	seg := dir + "/events-000001.zst"
+	b, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-10] ^= 0x40
+	if err := os.WriteFile(seg, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "analyze", dir, "--progress=false")
+	if code != ExitError || !strings.Contains(errs, "events-000001.zst") || !strings.Contains(errs, "--no-verify") {
+		t.Fatalf("tampered bundle: exit %d\n%s", code, errs)
+	}
+	code, _, errs = runCLI(t, "analyze", dir, "--no-verify", "--progress=false")
+	if code != 0 && code != ExitError {
+		t.Fatalf("--no-verify: exit %d\n%s", code, errs)
+	}
+	if !strings.Contains(errs, "integrity NOT verified") {
+		t.Fatalf("--no-verify output does not say the bundle is unverified:\n%s", errs)
+	}
+}
