@@ -32,11 +32,6 @@ func usageErrorf(format string, args ...any) error {
 	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
 }
 
-// errNotYet marks verbs whose issue has not landed; they exit 1 and say so.
-func errNotYet(verb string, issue int) error {
-	return fmt.Errorf("%s is not implemented yet (issue %d)", verb, issue)
-}
-
 // Main runs saker with args and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(stdin, stdout, stderr)
