@@ -82,8 +82,8 @@ func fieldText(raw json.RawMessage) string {
 
 // Expect is one finding a scenario must produce: the rule, and output fields whose values
 // must match. A value is a pattern in which "*" stands for any text, "{dir}" and "{tmp}"
-// for the run's directories and "{pid}" for the scenario's pid; everything else matches
-// itself. Every finding of the scenario's
+// for the run's directories, "{pid}" for the scenario's pid and "{self}" for the pid of the
+// finding itself; everything else matches itself. Every finding of the scenario's
 // processes must match one Expect of the scenario, and every Expect must be matched.
 type Expect struct {
 	Rule string
@@ -122,7 +122,7 @@ func (e Expect) matches(f *Finding, rootPID uint32, vars map[string]string) bool
 	}
 	for k, pat := range e.Fields {
 		v, ok := f.Fields[k]
-		pat = strings.ReplaceAll(expand(pat, vars), "{pid}", fmt.Sprint(rootPID))
+		pat = strings.NewReplacer("{pid}", fmt.Sprint(rootPID), "{self}", fmt.Sprint(f.PID)).Replace(expand(pat, vars))
 		if !ok || !glob(pat, v) {
 			return false
 		}

@@ -15,7 +15,8 @@ const helperEnv = "SAKER_LAB_HELPER"
 
 // TestLabHelper is not a test: TestLab runs the test binary again inside the pool namespace
 // with SAKER_LAB_HELPER=pool, and this serves the fake pool on PoolPorts, DNS on the DNS
-// addresses and downloads on port 80, prints "ready", and stops when its stdin closes.
+// addresses, downloads on port 80 and SSH banners on port 22, prints "ready", and stops when
+// its stdin closes.
 func TestLabHelper(t *testing.T) {
 	if os.Getenv(helperEnv) != "pool" {
 		t.Skip("the lab's pool namespace server; TestLab starts it")
@@ -39,6 +40,12 @@ func TestLabHelper(t *testing.T) {
 	}
 	closers = append(closers, ln)
 	go ServeDownloads(ln)
+	ln, err = net.Listen("tcp", ":22")
+	if err != nil {
+		fail(err)
+	}
+	closers = append(closers, ln)
+	go ServeSSH(ln)
 	// DNS binds to its own addresses: replies must come from the address the resolver
 	// asked, which a wildcard socket does not ensure.
 	for _, a := range []netip.Addr{DNSV4, DNSV6} {

@@ -148,6 +148,9 @@ func TestLab(t *testing.T) {
 	if _, err := exec.LookPath("ip"); err != nil {
 		t.Skip("the attack lab needs iproute2's ip command")
 	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("the attack lab needs util-linux's unshare command")
+	}
 	if testing.Short() {
 		t.Skip("the attack lab takes a minute")
 	}
@@ -180,9 +183,23 @@ func TestLab(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Link(dir+"/bin/labtool", dir+"/bin/modprobe"); err != nil {
+	for _, name := range []string{"modprobe", "ssh"} {
+		if err := os.Link(dir+"/bin/labtool", dir+"/bin/"+name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Image(dir+"/ctr", dir+"/bin"); err != nil {
 		t.Fatal(err)
 	}
+	cg, err := NewCgroup(tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := cg.Close(); err != nil {
+			t.Errorf("lab cgroup cleanup: %v", err)
+		}
+	})
 	conf := fmt.Sprintf(`{"autosave": false, "pools": [{"url": "mine.xmrpool.net:443", "user": %q, "pass": "x", "tls": false}]}`+"\n", Wallet)
 	if err := os.WriteFile(dir+"/etc/syncd.json", []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -199,7 +216,8 @@ func TestLab(t *testing.T) {
 		}
 	})
 	poolPID := startHelper(t, n)
-	vars := strings.NewReplacer("{dir}", dir, "{tmp}", tmp, "{testdata}", testdata)
+	lr := &labRun{net: n, vars: strings.NewReplacer("{dir}", dir, "{tmp}", tmp, "{testdata}", testdata),
+		tmp: tmp, cgroup: cg}
 	host, _ := os.Hostname()
 	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
 
@@ -217,7 +235,7 @@ func TestLab(t *testing.T) {
 			}()
 			for _, s := range c.Scenarios {
 				if s.Before {
-					cmd := startBefore(t, n, s, vars, tmp)
+					cmd := lr.start(t, s)
 					running = append(running, cmd)
 					rec.Roots[s.Name] = uint32(cmd.Process.Pid)
 				}
@@ -227,7 +245,7 @@ func TestLab(t *testing.T) {
 				if s.Before {
 					continue
 				}
-				rec.Roots[s.Name] = runScenario(t, n, s, vars, tmp)
+				rec.Roots[s.Name] = lr.run(t, s)
 			}
 			// Let the running miners submit a few more shares before stopping.
 			time.Sleep(700 * time.Millisecond)

@@ -126,9 +126,13 @@ func ipCmd(args ...string) error {
 // RemoveStale removes what earlier lab runs left behind when they were killed before their
 // cleanup ran (a test timeout, SIGKILL): namespaces named saker-lab-PID-victim or -pool
 // whose PID no longer runs, with their /etc/netns directories and the run's directories
-// /run/saker-lab-PID and /tmp/saker-lab-PID. Runs whose process lives are left alone. It
-// returns the names of the namespaces it removed.
+// /run/saker-lab-PID and /tmp/saker-lab-PID, and cgroups saker-lab-PID.slice with the
+// processes left in them. Runs whose process lives are left alone. It returns the names of
+// the namespaces it removed.
 func RemoveStale() ([]string, error) {
+	if err := removeStaleCgroups(); err != nil {
+		return nil, err
+	}
 	out, err := exec.Command("ip", "netns", "list").Output()
 	if err != nil {
 		return nil, fmt.Errorf("ip netns list: %w", err)

@@ -24,20 +24,32 @@ func expandAll(r *strings.Replacer, s Scenario) (string, []string) {
 	return r.Replace(s.Program), args
 }
 
-func scenarioCmd(n *Net, s Scenario, r *strings.Replacer, tmp string) *exec.Cmd {
-	prog, args := expandAll(r, s)
-	cmd := n.Command(n.Victim, prog, args...)
-	dir := strings.TrimSuffix(r.Replace("{dir}"), "/")
-	cmd.Env = append(os.Environ(), "LAB_DIR="+dir, "LAB_TMP="+tmp)
+// labRun is what running a scenario needs of the lab: its network, the substitutions of
+// its directories, its directory under /tmp and the container's cgroup.
+type labRun struct {
+	net    *Net
+	vars   *strings.Replacer
+	tmp    string
+	cgroup *Cgroup
+}
+
+func (l *labRun) command(s Scenario) *exec.Cmd {
+	prog, args := expandAll(l.vars, s)
+	cmd := l.net.Command(l.net.Victim, prog, args...)
+	dir := strings.TrimSuffix(l.vars.Replace("{dir}"), "/")
+	cmd.Env = append(os.Environ(), "LAB_DIR="+dir, "LAB_TMP="+l.tmp)
 	cmd.Env = append(cmd.Env, s.Env...)
 	cmd.Dir = dir
+	if s.Container {
+		l.cgroup.Start(cmd)
+	}
 	return cmd
 }
 
-// runScenario runs s in the victim namespace to its end and returns its pid.
-func runScenario(t *testing.T, n *Net, s Scenario, r *strings.Replacer, tmp string) uint32 {
+// run runs s in the victim namespace to its end and returns its pid.
+func (l *labRun) run(t *testing.T, s Scenario) uint32 {
 	t.Helper()
-	cmd := scenarioCmd(n, s, r, tmp)
+	cmd := l.command(s)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -59,10 +71,10 @@ func runScenario(t *testing.T, n *Net, s Scenario, r *strings.Replacer, tmp stri
 	return uint32(cmd.Process.Pid)
 }
 
-// startBefore starts a Before scenario and waits for it to print "connected".
-func startBefore(t *testing.T, n *Net, s Scenario, r *strings.Replacer, tmp string) *exec.Cmd {
+// start starts a Before scenario and waits for it to print "connected".
+func (l *labRun) start(t *testing.T, s Scenario) *exec.Cmd {
 	t.Helper()
-	cmd := scenarioCmd(n, s, r, tmp)
+	cmd := l.command(s)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,10 @@ type Scenario struct {
 	// a process already running, with its connection already open. Such a program prints
 	// "connected" when it is under way.
 	Before bool
-	Expect []Expect
+	// Container starts the program in the lab container's cgroup (Cgroup), with the
+	// container's image laid out under {dir}/ctr (Image).
+	Container bool
+	Expect    []Expect
 }
 
 // Capture is one `saker capture` run of the lab and the scenarios played during it.
@@ -34,7 +37,7 @@ type Capture struct {
 // payload is the rule on mining JSON-RPC in socket payloads.
 const payload = "Mining Protocol in Socket Payload"
 
-// Captures is the lab: three captures, so that each stays short and small.
+// Captures is the lab: four captures, so that each stays short and small.
 var Captures = []Capture{
 	{
 		Name: "lab-miners",
@@ -45,17 +48,17 @@ var Captures = []Capture{
 				Program: "{dir}/bin/xmrig", Args: []string{"-o", "pool.supportxmr.com:3333", "-u", Wallet, "-p", "x"},
 				Env: []string{"LAB_NET=tcp4"},
 				Expect: []Expect{
-					{Rule: "Known Miner Binary Executed", Root: true, Fields: map[string]string{
+					{Rule: "Known Miner Binary Executed", Root: true, Fields: map[string]string{"container.id": hostContainer,
 						"proc.name": "xmrig", "proc.exepath": "{dir}/bin/xmrig",
 						"proc.cmdline": "xmrig -o pool.supportxmr.com:3333 -u " + Wallet + " -p x"}},
-					{Rule: payload, Root: true, Fields: map[string]string{"proc.name": "xmrig", "evt.type": "write",
+					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "xmrig", "evt.type": "write",
 						"fd.name": "*->198.51.100.7:3333", "evt.buffer": `{"id":1,"jsonrpc":"2.0","method":"login",*"agent":"XMRig/*`}},
-					{Rule: payload, Root: true, Fields: map[string]string{"proc.name": "xmrig", "evt.type": "read",
+					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "xmrig", "evt.type": "read",
 						"fd.name": "*->198.51.100.7:3333", "evt.buffer": `{"jsonrpc":"2.0","method":"job","params":{*"blob":*`}},
-					{Rule: "Outbound Connection to Mining Pool", Root: true, Fields: map[string]string{
+					{Rule: "Outbound Connection to Mining Pool", Root: true, Fields: map[string]string{"container.id": hostContainer,
 						"proc.name": "xmrig", "fd.sip.name": `["pool.supportxmr.com"]`, "fd.name": "198.51.100.2:*->198.51.100.7:3333",
 						"fd.l4proto": "tcp", "saker.dns": "pool.supportxmr.com=198.51.100.7 asked by {pid}"}},
-					{Rule: "DNS Lookup of Mining Pool Domain", Root: true, Fields: map[string]string{
+					{Rule: "DNS Lookup of Mining Pool Domain", Root: true, Fields: map[string]string{"container.id": hostContainer,
 						"proc.name": "xmrig", "dns.query.name": "pool.supportxmr.com", "dns.query.type": "A",
 						"dns.answer.ip": `["198.51.100.7"]`, "dns.server": "198.51.100.53", "dns.client": "198.51.100.2"}},
 				},
@@ -66,16 +69,16 @@ var Captures = []Capture{
 				Program: "{dir}/bin/syncd", Args: []string{"-c", "{dir}/etc/syncd.json"},
 				Env: []string{"LAB_NET=tcp6"},
 				Expect: []Expect{
-					{Rule: payload, Root: true, Fields: map[string]string{"proc.name": "syncd", "evt.type": "write",
+					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "syncd", "evt.type": "write",
 						"fd.name": "*->[2001:db8:5a4e::8]:443", "evt.buffer": `{"id":1,"jsonrpc":"2.0","method":"login",*"agent":"XMRig/*`}},
-					{Rule: payload, Root: true, Fields: map[string]string{"proc.name": "syncd", "evt.type": "read",
+					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "syncd", "evt.type": "read",
 						"fd.name": "*->[2001:db8:5a4e::8]:443", "evt.buffer": `{"jsonrpc":"2.0","method":"job","params":{*"blob":*`}},
-					{Rule: "Outbound Connection to Mining Pool", Root: true, Fields: map[string]string{
+					{Rule: "Outbound Connection to Mining Pool", Root: true, Fields: map[string]string{"container.id": hostContainer,
 						"proc.name": "syncd", "fd.name": "[2001:db8:5a4e::2]:*->[2001:db8:5a4e::8]:443", "fd.l4proto": "tcp",
 						"fd.sip.name": `["mine.xmrpool.net","eu.mine.xmrpool.net","edge-eu.xmrpool.net"]`,
 						"saker.dns": "mine.xmrpool.net=2001:db8:5a4e::8 asked by {pid}, eu.mine.xmrpool.net=2001:db8:5a4e::8 asked by {pid}, " +
 							"edge-eu.xmrpool.net=2001:db8:5a4e::8 asked by {pid}"}},
-					{Rule: "DNS Lookup of Mining Pool Domain", Root: true, Fields: map[string]string{
+					{Rule: "DNS Lookup of Mining Pool Domain", Root: true, Fields: map[string]string{"container.id": hostContainer,
 						"proc.name": "syncd", "dns.query.name": "mine.xmrpool.net", "dns.query.type": "AAAA",
 						"dns.answer.ip": `["2001:db8:5a4e::8"]`, "dns.server": "198.51.100.53", "dns.client": "198.51.100.2"}},
 				},
@@ -87,24 +90,24 @@ var Captures = []Capture{
 				Args:    []string{"-a", "sha256d", "-o", "stratum+tcp://stratum.antpool.com:3333", "-u", "lab.worker3", "-p", "x"},
 				Env:     []string{"LAB_NET=tcp4"},
 				Expect: []Expect{
-					{Rule: "Stratum URI in Command Line", Root: true, Fields: map[string]string{"proc.name": "netmon",
+					{Rule: "Stratum URI in Command Line", Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "netmon",
 						"proc.cmdline": "netmon -a sha256d -o stratum+tcp://stratum.antpool.com:3333 -u lab.worker3 -p x"}},
 					// The lab's launcher carries the same command line: `ip netns exec NS
 					// netmon ...` is the process's first program, before it execs netmon.
-					{Rule: "Stratum URI in Command Line", Root: true, Fields: map[string]string{"proc.name": "ip",
+					{Rule: "Stratum URI in Command Line", Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "ip",
 						"proc.cmdline": "ip netns exec *-victim {dir}/bin/netmon -a sha256d -o stratum+tcp://stratum.antpool.com:3333 -u lab.worker3 -p x"}},
-					{Rule: payload, Root: true, Fields: map[string]string{"proc.name": "netmon", "evt.type": "write",
+					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "netmon", "evt.type": "write",
 						"fd.name": "*->198.51.100.9:3333", "evt.buffer": `{"id":1,"method":"mining.subscribe"*`}},
-					{Rule: payload, Root: true, Fields: map[string]string{"proc.name": "netmon", "evt.type": "write",
+					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "netmon", "evt.type": "write",
 						"fd.name": "*->198.51.100.9:3333", "evt.buffer": `{"id":2,"method":"mining.authorize"*`}},
-					{Rule: payload, Root: true, Fields: map[string]string{"proc.name": "netmon", "evt.type": "write",
+					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "netmon", "evt.type": "write",
 						"fd.name": "*->198.51.100.9:3333", "evt.buffer": `{"id":3,"method":"mining.submit"*`}},
-					{Rule: payload, Root: true, Fields: map[string]string{"proc.name": "netmon", "evt.type": "read",
+					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "netmon", "evt.type": "read",
 						"fd.name": "*->198.51.100.9:3333", "evt.buffer": "*mining.notify*"}},
-					{Rule: "Outbound Connection to Mining Pool", Root: true, Fields: map[string]string{
+					{Rule: "Outbound Connection to Mining Pool", Root: true, Fields: map[string]string{"container.id": hostContainer,
 						"proc.name": "netmon", "fd.sip.name": `["stratum.antpool.com"]`, "fd.name": "198.51.100.2:*->198.51.100.9:3333",
 						"fd.l4proto": "tcp", "saker.dns": "stratum.antpool.com=198.51.100.9 asked by {pid}"}},
-					{Rule: "DNS Lookup of Mining Pool Domain", Root: true, Fields: map[string]string{
+					{Rule: "DNS Lookup of Mining Pool Domain", Root: true, Fields: map[string]string{"container.id": hostContainer,
 						"proc.name": "netmon", "dns.query.name": "stratum.antpool.com", "dns.query.type": "A",
 						"dns.answer.ip": `["198.51.100.9"]`, "dns.server": "198.51.100.53", "dns.client": "198.51.100.2"}},
 				},
@@ -120,20 +123,20 @@ var Captures = []Capture{
 					// The socket was opened before the capture in the victim's network namespace,
 					// whose /proc/net the snapshot does not read: the tuple the sensor records
 					// with each read and write names the connection.
-					{Rule: payload, Root: true, Fields: map[string]string{"proc.name": "kdevtmpfsi",
+					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "kdevtmpfsi",
 						"evt.type": "write", "evt.buffer": `{"id":*,"method":"mining.submit"*`, "fd.name": "*->198.51.100.10:45700"}},
-					{Rule: payload, Root: true, Fields: map[string]string{"proc.name": "kdevtmpfsi",
+					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "kdevtmpfsi",
 						"evt.type": "read", "evt.buffer": "*mining.notify*", "fd.name": "*->198.51.100.10:45700"}},
 				},
 			},
 		},
 		Pool: []Expect{
-			{Rule: payload, Root: true, Fields: map[string]string{"evt.type": "read", "fd.name": "198.51.100.*:3333->198.51.100.2:*"}},
-			{Rule: payload, Root: true, Fields: map[string]string{"evt.type": "write", "fd.name": "198.51.100.*:3333->198.51.100.2:*"}},
-			{Rule: payload, Root: true, Fields: map[string]string{"evt.type": "read", "fd.name": "[2001:db8:5a4e::8]:443->[2001:db8:5a4e::2]:*"}},
-			{Rule: payload, Root: true, Fields: map[string]string{"evt.type": "write", "fd.name": "[2001:db8:5a4e::8]:443->[2001:db8:5a4e::2]:*"}},
+			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "read", "fd.name": "198.51.100.*:3333->198.51.100.2:*"}},
+			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "write", "fd.name": "198.51.100.*:3333->198.51.100.2:*"}},
+			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "read", "fd.name": "[2001:db8:5a4e::8]:443->[2001:db8:5a4e::2]:*"}},
+			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "write", "fd.name": "[2001:db8:5a4e::8]:443->[2001:db8:5a4e::2]:*"}},
 			// The pool's side of s6's connection, accepted before the capture.
-			{Rule: payload, Root: true, Fields: map[string]string{"fd.name": "*45700->*"}},
+			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "fd.name": "*45700->*"}},
 		},
 	},
 	{
@@ -143,7 +146,7 @@ var Captures = []Capture{
 				Name: "s4-setuid", Title: "chmod u+s on a dropped binary",
 				Program: "sh", Args: []string{"{testdata}/setuid.sh"},
 				Expect: []Expect{
-					{Rule: "Setuid or Setgid Bit Set", Fields: map[string]string{"proc.name": "chmod",
+					{Rule: "Setuid or Setgid Bit Set", Fields: map[string]string{"container.id": hostContainer, "proc.name": "chmod",
 						"fd.name": "{dir}/drop/.sshd", "proc.cmdline": "chmod u+s {dir}/drop/.sshd",
 						"evt.arg.mode": "04755*"}},
 				},
@@ -152,9 +155,9 @@ var Captures = []Capture{
 				Name: "s5-drift", Title: "a 0755 binary written under /tmp and run; a program run from a memfd",
 				Program: "sh", Args: []string{"{testdata}/drift.sh"},
 				Expect: []Expect{
-					{Rule: "Execution from Temporary Directory", Fields: map[string]string{"proc.name": "kworkerds",
+					{Rule: "Execution from Temporary Directory", Fields: map[string]string{"container.id": hostContainer, "proc.name": "kworkerds",
 						"proc.exepath": "{tmp}/kworkerds", "proc.cmdline": "kworkerds --background"}},
-					{Rule: "Fileless Execution from Memfd", Fields: map[string]string{
+					{Rule: "Fileless Execution from Memfd", Fields: map[string]string{"container.id": hostContainer,
 						"proc.exepath": "*memfd:lab-payload*", "proc.cmdline": "* --background", "proc.pname": "sh"}},
 				},
 			},
@@ -162,12 +165,74 @@ var Captures = []Capture{
 				Name: "s7-tuning", Title: "vm.nr_hugepages opened for writing; modprobe msr allow_writes=on",
 				Program: "sh", Args: []string{"{testdata}/tuning.sh"},
 				Expect: []Expect{
-					{Rule: "Huge Pages Raised", Fields: map[string]string{"proc.name": "labtool",
+					{Rule: "Huge Pages Raised", Fields: map[string]string{"container.id": hostContainer, "proc.name": "labtool",
 						"fd.name": "/proc/sys/vm/nr_hugepages", "proc.cmdline": "labtool hugepages"}},
-					{Rule: "Msr Kernel Module Loaded", Fields: map[string]string{"proc.name": "modprobe",
+					{Rule: "Msr Kernel Module Loaded", Fields: map[string]string{"container.id": hostContainer, "proc.name": "modprobe",
 						"evt.type": "execve", "proc.cmdline": "modprobe msr allow_writes=on"}},
 				},
 			},
+			{
+				Name: "s10-ssh-worm", Title: "a program that is not an SSH client opens SSH connections to a lab host, as a spreading worm",
+				Program: "{dir}/bin/labtool", Args: []string{"sshprobe", "198.51.100.22:22", "[2001:db8:5a4e::16]:22"},
+				Expect: []Expect{
+					{Rule: "Outbound SSH from Unexpected Process", Root: true, Fields: map[string]string{"container.id": hostContainer,
+						"proc.name": "labtool", "proc.cmdline": "labtool sshprobe 198.51.100.22:22 [2001:db8:5a4e::16]:22",
+						"fd.name": "198.51.100.2:*->198.51.100.22:22"}},
+					{Rule: "Outbound SSH from Unexpected Process", Root: true, Fields: map[string]string{"container.id": hostContainer,
+						"proc.name": "labtool", "fd.name": "[2001:db8:5a4e::2]:*->[2001:db8:5a4e::16]:22"}},
+				},
+			},
+			{
+				Name: "s11-ssh-client", Title: "an SSH client (the lab's stand-in, named ssh) connects to port 22 of the same host",
+				Program: "{dir}/bin/ssh", Args: []string{"-p", "22", "lab@198.51.100.22"},
+				// No finding: ssh is in saker_ssh_client_binaries.
+			},
+		},
+	},
+	{
+		Name: "lab-container",
+		Scenarios: []Scenario{
+			{
+				Name:  "s9-container",
+				Title: "a container (cgroup docker-ID.scope, overlayfs root, own mount and pid namespaces) drops a binary, chmods a script, runs xmrig",
+				// The launcher and unshare start in the container's cgroup too, as a
+				// runtime's init does: everything from the scenario's pid on is in the
+				// container.
+				Container: true,
+				Program:   "unshare",
+				Args: []string{"--mount", "--pid", "--fork", "--kill-child",
+					"{dir}/bin/labtool", "container", "{dir}/ctr", "{testdata}/container.steps"},
+				Expect: []Expect{
+					{Rule: "Container Drift Executable Created", Fields: map[string]string{"container.id": ShortContainerID,
+						"proc.name": "labtool", "proc.cmdline": "labtool drop /usr/local/bin/kswapd0 --background",
+						"fd.name": "/usr/local/bin/kswapd0", "evt.arg.mode": "0755(*"}},
+					{Rule: "Container Drift Upper Layer Executed", Fields: map[string]string{"container.id": ShortContainerID,
+						"proc.name": "kswapd0", "proc.exepath": "/usr/local/bin/kswapd0", "proc.cmdline": "kswapd0 --background",
+						"proc.pname": "labtool"}},
+					{Rule: "Container Drift Chmod Executable", Fields: map[string]string{"container.id": ShortContainerID,
+						"proc.name": "chmod", "proc.cmdline": "chmod +x /opt/app/update.sh", "fd.name": "/opt/app/update.sh",
+						"evt.arg.mode": "0755(*"}},
+					{Rule: "Known Miner Binary Executed", Fields: map[string]string{"container.id": ShortContainerID,
+						"proc.name": "xmrig", "proc.exepath": "/bin/xmrig",
+						"proc.cmdline": "xmrig -o pool.supportxmr.com:3333 -u " + Wallet + " -p x"}},
+					{Rule: payload, Fields: map[string]string{"container.id": ShortContainerID, "proc.name": "xmrig", "evt.type": "write",
+						"fd.name": "198.51.100.2:*->198.51.100.7:3333", "evt.buffer": `{"id":1,"jsonrpc":"2.0","method":"login",*"agent":"XMRig/*`}},
+					{Rule: payload, Fields: map[string]string{"container.id": ShortContainerID, "proc.name": "xmrig", "evt.type": "read",
+						"fd.name": "198.51.100.2:*->198.51.100.7:3333", "evt.buffer": `{"jsonrpc":"2.0","method":"job","params":{*"blob":*`}},
+					{Rule: "Outbound Connection to Mining Pool", Fields: map[string]string{"container.id": ShortContainerID,
+						"proc.name": "xmrig", "fd.sip.name": `["pool.supportxmr.com"]`, "fd.name": "198.51.100.2:*->198.51.100.7:3333",
+						"fd.l4proto": "tcp", "saker.dns": "pool.supportxmr.com=198.51.100.7 asked by {self}"}},
+					{Rule: "DNS Lookup of Mining Pool Domain", Fields: map[string]string{"container.id": ShortContainerID,
+						"proc.name": "xmrig", "dns.query.name": "pool.supportxmr.com", "dns.query.type": "A",
+						"dns.answer.ip": `["198.51.100.7"]`, "dns.server": "198.51.100.53", "dns.client": "198.51.100.2"}},
+				},
+			},
+		},
+		Pool: []Expect{
+			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "read",
+				"fd.name": "198.51.100.7:3333->198.51.100.2:*"}},
+			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "write",
+				"fd.name": "198.51.100.7:3333->198.51.100.2:*"}},
 		},
 	},
 	{

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"slices"
 	"strings"
@@ -168,6 +169,34 @@ func TestServePool(t *testing.T) {
 				t.Errorf("pool sent %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestServeSSH checks the SSH listener's exchange: its banner, then hanging up after the
+// client's line.
+func TestServeSSH(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go ServeSSH(ln)
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	r := bufio.NewReader(c)
+	line, err := r.ReadString('\n')
+	if err != nil || line != SSHBanner+"\r\n" {
+		t.Fatalf("banner %q, %v; want %q", line, err, SSHBanner+"\r\n")
+	}
+	if _, err := c.Write([]byte("SSH-2.0-test\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := io.ReadAll(r); err != nil || len(b) != 0 {
+		t.Errorf("after the client's line: %q, %v; want the server to hang up", b, err)
 	}
 }
 

@@ -57,7 +57,7 @@ func LabZone() Zone {
 }
 
 // PoolHosts are the host numbers the pool namespace answers on besides its own.
-var PoolHosts = []byte{7, 8, 9, 10, 80, 81}
+var PoolHosts = []byte{7, 8, 9, 10, 80, 81, SSHHost}
 
 // Pool ports the fake pool listens on: a stratum port, 443 (pools that hide behind the
 // HTTPS port) and MinerGate's 45700.

@@ -7,10 +7,15 @@
 //	labtool fetch URL DIR         download URL into DIR the way package managers do (temporary
 //	                              file, rename, status file)
 //	labtool serve                 listen on loopback, answer one HTTP request made to itself
-//	labtool [anything else]       exit 0 (the drift scenario runs a copy under /tmp)
+//	labtool sshprobe ADDR...      exchange SSH identification strings with each HOST:PORT
+//	labtool container DIR STEPS   be the init of the lab's container: overlay root from DIR,
+//	                              then run the commands of the file STEPS
+//	labtool drop PATH ARG...      write a copy of this program to the new 0755 file PATH, exec it
+//	labtool [anything else]       exit 0 (the drift scenarios run copies of it)
 //
 // Linked as "modprobe" it plays a modprobe that finds no module: the lab records the attempt
-// to load msr without ever loading a kernel module.
+// to load msr without ever loading a kernel module. Linked as "chmod" it is a chmod that
+// knows +x, and as "ssh" an ssh client that stops after the servers' identification.
 package main
 
 import (
@@ -28,27 +33,47 @@ import (
 )
 
 func main() {
-	if filepath.Base(os.Args[0]) == "modprobe" {
+	name := filepath.Base(os.Args[0])
+	var err error
+	switch name {
+	case "modprobe":
 		fmt.Fprintf(os.Stderr, "modprobe: FATAL: Module %s not found in directory /lib/modules (saker lab)\n", argOr(1))
 		os.Exit(1)
-	}
-	var err error
-	switch argOr(1) {
-	case "memexec":
-		err = memexec(os.Args[2], os.Args[3:])
-	case "hugepages":
-		err = hugepages()
-	case "lookup":
-		err = lookup(os.Args[2:])
-	case "fetch":
-		err = fetch(os.Args[2], os.Args[3])
-	case "serve":
-		err = serve()
+	case "chmod":
+		err = chmod(os.Args[1:])
+	case "ssh":
+		err = sshClient(os.Args[1:])
+	default:
+		name = "labtool " + argOr(1)
+		err = subcommand(argOr(1))
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "labtool %s: %v\n", argOr(1), err)
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(1)
 	}
+}
+
+// subcommand runs labtool's subcommand cmd; unknown ones do nothing.
+func subcommand(cmd string) error {
+	switch cmd {
+	case "memexec":
+		return memexec(os.Args[2], os.Args[3:])
+	case "hugepages":
+		return hugepages()
+	case "lookup":
+		return lookup(os.Args[2:])
+	case "fetch":
+		return fetch(os.Args[2], os.Args[3])
+	case "serve":
+		return serve()
+	case "sshprobe":
+		return sshProbe(os.Args[2:])
+	case "container":
+		return container(os.Args[2], os.Args[3])
+	case "drop":
+		return drop(os.Args[2], os.Args[3:])
+	}
+	return nil
 }
 
 func argOr(i int) string {
