@@ -41,6 +41,10 @@ type MacroRef struct {
 }
 
 // Check compares a field with a value: `Field Op [Mod] Value`. Value is nil for exists.
+//
+// A modifier (after a string operator, = and != included) takes a list and applies Op to
+// each item as libsinsp does: oneof holds when exactly one item matches, anyof when one does
+// at least, allof when all do; an empty list matches none.
 type Check struct {
 	Field FieldRef
 	Op    string // one of the operators in opNames
@@ -51,13 +55,28 @@ type Check struct {
 
 // FieldRef names a field with its optional bracketed argument and the transformers applied to
 // it, outermost first: tolower(basename(proc.exepath)) has Transformers [tolower basename].
+//
+// When Args is not nil the reference is a call of a transformer taking several arguments
+// (join, concat, getopt) rather than a field: Name is the transformer, Args its arguments
+// and Arg its optional selector, as in getopt(proc.argv, "o:")[o].
 type FieldRef struct {
 	Name         string
 	Arg          string
 	HasArg       bool
 	Transformers []string
+	Args         []CallArg
 	Pos          Pos
 }
+
+// CallArg is one argument of a multi-argument transformer: a field (possibly transformed)
+// or, when Field is nil, the literal text Lit.
+type CallArg struct {
+	Field *FieldRef
+	Lit   string
+}
+
+// IsCall reports whether f is a multi-argument transformer call rather than a field.
+func (f FieldRef) IsCall() bool { return f.Args != nil }
 
 // Value is the right side of a check: one text, a parenthesised list of texts, or another
 // field (val(field) or a transformer applied to one).
@@ -132,6 +151,20 @@ func (f FieldRef) String() string {
 		b.WriteByte('(')
 	}
 	b.WriteString(f.Name)
+	if f.IsCall() {
+		b.WriteByte('(')
+		for i, a := range f.Args {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if a.Field != nil {
+				b.WriteString(a.Field.String())
+			} else {
+				b.WriteString(quote(a.Lit))
+			}
+		}
+		b.WriteByte(')')
+	}
 	if f.HasArg {
 		b.WriteByte('[')
 		if f.Arg != "" && !strings.ContainsAny(f.Arg, "]\"' \t\r\n\f\b\\") {
@@ -151,6 +184,10 @@ func (f FieldRef) String() string {
 func (v *Value) String() string {
 	if v.Field != nil {
 		f := *v.Field
+		if f.IsCall() {
+			// A call is a computed value already: val() wraps only plain fields.
+			return f.String()
+		}
 		if len(f.Transformers) == 0 {
 			return "val(" + f.String() + ")"
 		}

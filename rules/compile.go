@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 
 	"saker/event"
 )
@@ -202,8 +203,34 @@ func (c *compiler) checkCompiled(ch *Check) (compiled, error) {
 		}
 		return constOf(pred(lhs.constStr)), nil
 	}
-	numOp := ch.Mod == "" && isNumOp(ch.Op)
+	numOp := isNumOp(ch.Op) && (ch.Mod == "" || isEqOp(ch.Op))
 	switch {
+	case lhs.typ == FieldStrings && ch.Mod != "":
+		return listModCheck(ch.Op, ch.Mod, items, lhs.list)
+	case isNumeric(lhs.typ) && numOp && ch.Mod != "":
+		preds := make([]func(int64) bool, len(items))
+		for i, it := range items {
+			if preds[i], err = numPred(ch.Op, []string{it}, lhs.typ); err != nil {
+				return compiled{}, err
+			}
+		}
+		pred, get := modPred(ch.Mod, preds), lhs.num
+		return compiled{fn: func(e *event.Event) bool {
+			n, ok := get(e)
+			return ok && pred(n)
+		}}, nil
+	case lhs.typ == FieldIP && ch.Mod != "" && isEqOp(ch.Op):
+		preds := make([]func(netip.Addr) bool, len(items))
+		for i, it := range items {
+			if preds[i], err = ipPred(ch.Op, []string{it}); err != nil {
+				return compiled{}, err
+			}
+		}
+		pred, get := modPred(ch.Mod, preds), lhs.ip
+		return compiled{fn: func(e *event.Event) bool {
+			a, ok := get(e)
+			return ok && pred(a)
+		}}, nil
 	case lhs.typ == FieldString || lhs.typ == FieldBytes:
 		if fn := strCheckInline(ch.Op, ch.Mod, items, lhs.str); fn != nil {
 			return compiled{fn: fn}, nil
@@ -286,6 +313,41 @@ func isNumOp(op string) bool {
 		return true
 	}
 	return false
+}
+
+// isEqOp reports whether op is an equality or inequality, which modifiers turn into a
+// comparison per item in the field's own type.
+func isEqOp(op string) bool { return op == "=" || op == "==" || op == "!=" }
+
+// listModCheck compiles a modified check on a list field: each item holds when some element
+// satisfies op with it, and the modifier counts the items that hold.
+func listModCheck(op, mod string, items []string, get func(*event.Event, [][]byte) ([][]byte, bool)) (compiled, error) {
+	preds := make([]func([]byte) bool, len(items))
+	for i, it := range items {
+		p, err := strPred(op, "", []string{it})
+		if err != nil {
+			return compiled{}, err
+		}
+		preds[i] = p
+	}
+	var buf [][]byte
+	return compiled{fn: func(e *event.Event) bool {
+		l, ok := get(e, buf[:0])
+		buf = l[:0]
+		if !ok {
+			return false
+		}
+		hits := 0
+		for _, p := range preds {
+			for _, b := range l {
+				if p(b) {
+					hits++
+					break
+				}
+			}
+		}
+		return modCounts(mod, hits, len(preds))
+	}}, nil
 }
 
 func isIPOp(op string) bool {

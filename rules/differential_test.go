@@ -1,9 +1,11 @@
 package rules_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 
 	"saker/event"
@@ -45,6 +47,32 @@ const operatorRules = `
   condition: not (evt.type in (open, connect) or proc.name = bash) and not not evt.type = openat
 `
 
+// modChecks exercise list modifiers and multi-argument transformers, each in a rule of its
+// own (spawned and <check>) so that no other check shadows a disagreement.
+var modChecks = []string{
+	"proc.name startswith oneof (ba, b, z)", "proc.pname != oneof (bash, sh)", "proc.name == allof (bash)",
+	"proc.name contains allof (a, s)", "proc.name != allof (bash, sh)", "proc.name glob oneof (*sh, b*)",
+	"proc.aname endswith oneof (sh, bash)", "proc.aname != allof (sshd, bash)", "proc.aname = oneof (sshd, bash)",
+	"fd.lport != anyof (80, 0x50)", "fd.lport = oneof (80, 443)", "fd.sip == oneof (10.0.0.0/8, 10.1.2.3)",
+	"fd.sip != allof (10.0.0.0/8, 192.168.0.1)", "user.uid = oneof (0, 1000)", "evt.dir != oneof (<, >)",
+	"proc.name = oneof ()", "proc.name != anyof ()",
+	`concat(proc.name, "/", proc.pname) endswith "/sh"`, `concat(proc.name, "/", proc.pname) contains "/"`, `join(",", proc.aname) contains ","`, `len(join("", proc.aname)) = 0`,
+	`len(concat(proc.name, proc.pname)) > 6`, `getopt(proc.argv, "ab:c")[b] != x`, `getopt(proc.argv, "ab:c")[a] = a`,
+	`getopt(proc.argv, ":b:")[b] exists`, `getopt(proc.argv, "ab:c") intersects (a, "?", bash)`,
+	`toupper(join("-", getopt(proc.argv, "abc:"))) contains "-"`, `concat(proc.name, "x") != val(proc.pname)`,
+	`getopt(proc.argv, "a")[a] = a`, `len(getopt(proc.argv, "ab:")) >= 2`, `join("", proc.aname) != val(proc.name)`,
+}
+
+// modRules renders modChecks as rules mods0, mods1, ...
+func modRules() string {
+	var b strings.Builder
+	b.WriteString("- macro: spawned\n  condition: evt.type in (execve, execveat)\n")
+	for i, c := range modChecks {
+		fmt.Fprintf(&b, "- rule: mods%d\n  desc: d\n  output: o\n  priority: debug\n  condition: %q\n", i, "spawned and "+c)
+	}
+	return b.String()
+}
+
 type diffEnv struct {
 	p     *testProvider
 	en    *rules.Engine
@@ -56,7 +84,8 @@ type diffEnv struct {
 
 func newDiffEnv(t testing.TB) *diffEnv {
 	var files []rules.File
-	files = append(files, rules.File{Name: "ops.yaml", Data: []byte(operatorRules)})
+	files = append(files, rules.File{Name: "ops.yaml", Data: []byte(operatorRules)},
+		rules.File{Name: "mods.yaml", Data: []byte(modRules())})
 	rs1, _, err := rules.LoadFiles(files...)
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +111,16 @@ func newDiffEnv(t testing.TB) *diffEnv {
 	_ = en1
 	d.en = en2
 	seenS, seenN := map[string]bool{}, map[int64]bool{}
-	addField := func(f rules.FieldRef) {
+	var addField func(f rules.FieldRef)
+	addField = func(f rules.FieldRef) {
+		if f.IsCall() {
+			for _, a := range f.Args {
+				if a.Field != nil {
+					addField(*a.Field)
+				}
+			}
+			return
+		}
 		if f.Name == "evt.type" || f.Name == "evt.dir" {
 			return
 		}
@@ -114,7 +152,7 @@ func newDiffEnv(t testing.TB) *diffEnv {
 			}
 		})
 	}
-	d.strs = append(d.strs, "", "bash", "/etc/shadow", "/usr/bin/x", "ZSH", "ETC", "abzb", "SSHD")
+	d.strs = append(d.strs, "", "bash", "/etc/shadow", "/usr/bin/x", "ZSH", "ETC", "abzb", "SSHD", "sh")
 	d.nums = append(d.nums, 0, 1, -1, 16, 999, 1000, 5000000000, 6000000000)
 	return d
 }
@@ -142,6 +180,9 @@ var diffKinds = []string{"execve", "execveat", "open", "openat", "openat2", "con
 var diffIPs = []netip.Addr{netip.MustParseAddr("10.1.2.3"), netip.MustParseAddr("192.168.0.1"),
 	netip.MustParseAddr("8.8.8.8"), netip.MustParseAddr("172.16.5.4"), netip.MustParseAddr("::1"),
 	netip.MustParseAddr("::ffff:10.0.0.1")}
+
+// argvPool holds command-line words for proc.argv, which getopt scans.
+var argvPool = []string{"-a", "-b", "-ab", "-bbash", "-cb", "-ba", "--", "--long", "-", "-x", "-:", "bash", "-c"}
 
 // randomEvent fills the provider with a random event numbered num, with values drawn from the
 // rules' own constants so that checks often match.
@@ -172,6 +213,10 @@ func (d *diffEnv) randomEvent(r *rand.Rand, num uint64) *event.Event {
 		case rules.FieldStrings:
 			var l []string
 			for range r.IntN(4) {
+				if key == "proc.argv" && r.IntN(4) > 0 {
+					l = append(l, argvPool[r.IntN(len(argvPool))])
+					continue
+				}
 				l = append(l, str())
 			}
 			d.p.set(num, key, l)
@@ -201,7 +246,7 @@ func (d *diffEnv) aim(r *rand.Rand, e *event.Event) {
 			return
 		}
 		typ, ok := d.keys[slotKey(c.Field.Name, c.Field.Arg)]
-		if !ok || len(c.Field.Transformers) > 0 {
+		if !ok || len(c.Field.Transformers) > 0 || c.Field.IsCall() {
 			return
 		}
 		it := c.Value.Items[r.IntN(len(c.Value.Items))]
@@ -242,7 +287,8 @@ func (d *diffEnv) compare(t testing.TB, e *event.Event) {
 
 func TestDifferential(t *testing.T) {
 	d := newDiffEnv(t)
-	ops, _, err := rules.LoadBytes("ops.yaml", []byte(operatorRules))
+	ops, _, err := rules.LoadFiles(rules.File{Name: "ops.yaml", Data: []byte(operatorRules)},
+		rules.File{Name: "mods.yaml", Data: []byte(modRules())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,6 +307,11 @@ func TestDifferential(t *testing.T) {
 			en.Match(e, func(cr *rules.CompiledRule) { hits[cr.Name]++ })
 		}
 	}
+	for i := range modChecks {
+		if hits[fmt.Sprintf("mods%d", i)] == 0 && !strings.Contains(modChecks[i], "()") {
+			t.Errorf("random events never match %s", modChecks[i])
+		}
+	}
 	if hits["ops"] == 0 || hits["types"] == 0 || hits["negtypes"] == 0 {
 		t.Errorf("random events match too little to compare: %v", hits)
 	}
@@ -269,7 +320,8 @@ func TestDifferential(t *testing.T) {
 
 func FuzzDifferential(f *testing.F) {
 	d := newDiffEnv(f)
-	ops, _, err := rules.LoadBytes("ops.yaml", []byte(operatorRules))
+	ops, _, err := rules.LoadFiles(rules.File{Name: "ops.yaml", Data: []byte(operatorRules)},
+		rules.File{Name: "mods.yaml", Data: []byte(modRules())})
 	if err != nil {
 		f.Fatal(err)
 	}

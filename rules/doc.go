@@ -13,10 +13,17 @@
 //	})
 //
 // Loading follows Falco's engine: lists expand as text before parsing, macros are substituted
-// on the tree (a macro sees the macros defined before it), exceptions render into the
-// condition, redefinitions keep their position, append and override follow Falco's rules per
-// key. Errors are an ErrorList of positioned *Error values (file:line:col: item: message);
-// every error of the input is reported, not only the first.
+// on the tree, exceptions render into the condition, redefinitions keep their position,
+// append and override follow Falco's rules per key. A macro sees the macros defined before
+// it; as in Falco's compile_macros_infos, macros resolve in definition order, so a macro
+// coming later in that order is pasted as written and resolves with its user's visibility.
+// Only rules are compiled: a macro no rule uses is checked for syntax and undefined macros
+// but not for fields, and only warned about. Errors are an ErrorList of positioned *Error
+// values (file:line:col: item: message); every error of the input is reported, not only the
+// first.
+//
+// Conditions follow current libsinsp, list modifiers (proc.name startswith oneof (a, b)) and
+// the multi-argument transformers join, concat and getopt included; see call.go.
 //
 // Compiling asks the FieldProvider for one Extractor per field; evt.type and evt.dir are the
 // engine's own. Checks compile to closures with their right sides precomputed (sets, regexps,

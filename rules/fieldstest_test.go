@@ -10,7 +10,8 @@ import (
 )
 
 // testFields is every field of the upstream rules (corpus FIELDS.md) and their outputs, with
-// Falco's type for it, plus a few more that tests use.
+// Falco's type for it, plus a few more that tests use (proc.argv: the command line as a list,
+// for getopt).
 var testFields = func() map[string]rules.FieldType {
 	m := map[string]rules.FieldType{}
 	for t, names := range map[rules.FieldType][]string{
@@ -30,7 +31,7 @@ var testFields = func() map[string]rules.FieldType {
 		rules.FieldTime:     {"proc.exe_ino.ctime", "proc.exe_ino.mtime", "container.start_ts", "evt.time"},
 		rules.FieldDuration: {"proc.duration", "proc.exe_ino.ctime_duration_proc_start"},
 		rules.FieldStrings: {"proc.aname", "proc.aexe", "proc.aexepath", "fd.sip.name", "fd.cip.name",
-			"fd.rip.name", "fd.lip.name"},
+			"fd.rip.name", "fd.lip.name", "proc.argv"},
 	} {
 		for _, n := range names {
 			m[n] = t

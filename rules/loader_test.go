@@ -270,6 +270,127 @@ func TestMacroVisibility(t *testing.T) {
 	}
 }
 
+// TestMacroRedefinitionVisibility follows Falco's compile_macros_infos: macros resolve in
+// definition order, each with its own visibility, and a macro that comes later in that order
+// is pasted as written, its references resolving with the visibility of the macro that uses
+// it, not its own.
+func TestMacroRedefinitionVisibility(t *testing.T) {
+	// m2 is visible to m1 (appended after m2), m3 is not (defined after m1's append); m2 sees
+	// m3 through its own append, but m2 comes after m1, so m3 resolves with m1's visibility.
+	src := `
+- macro: m1
+  condition: proc.name = a
+- macro: m2
+  condition: proc.name = b
+- macro: m1
+  condition: or m2
+  append: true
+- macro: m3
+  condition: proc.name = c
+- macro: m2
+  condition: or m3
+  append: true
+- rule: r
+  desc: d
+  output: o
+  priority: info
+  condition: evt.type = open and m1
+`
+	_, _, err := rules.LoadBytes("x.yaml", []byte(src))
+	var list rules.ErrorList
+	if !errors.As(err, &list) || len(list) != 1 || list[0].Error() != `x.yaml:12:17: macro "m1": undefined macro "m3"` {
+		t.Fatalf("got %v, want m3 undefined for m1 at x.yaml:12:17", err)
+	}
+	// Defined the other way round, m2 comes before m1 and is resolved, with its own
+	// visibility, by the time m1 uses it.
+	src = `
+- macro: m2
+  condition: proc.name = b
+- macro: m1
+  condition: proc.name = a
+- macro: m3
+  condition: proc.name = c
+- macro: m2
+  condition: or m3
+  append: true
+- macro: m1
+  condition: or m2
+  append: true
+- rule: r
+  desc: d
+  output: o
+  priority: info
+  condition: evt.type = open and m1
+`
+	rs, _ := mustLoad(t, yamlFile("x.yaml", src))
+	if got := rs.Rule("r").AST.String(); got != "(evt.type = open and (proc.name = a or (proc.name = b or proc.name = c)))" {
+		t.Errorf("got %s", got)
+	}
+	// A macro redefined to use itself loops, as in Falco, rather than seeing its old body.
+	_, _, err = rules.LoadBytes("x.yaml", []byte("- macro: a\n  condition: proc.name = a\n- macro: a\n  condition: a\n"))
+	if err == nil || !strings.Contains(err.Error(), `x.yaml:4:14: macro "a": macro loop: a -> a`) {
+		t.Errorf("got %v", err)
+	}
+}
+
+// TestUnusedMacros follows Falco, which compiles rule conditions only: a macro no rule uses
+// is parsed and resolved (syntax errors and undefined macros are errors) but its fields are
+// never bound, so an unknown field in it is no error, only the unused warning. A disabled
+// rule is compiled, so its macros' fields are checked.
+func TestUnusedMacros(t *testing.T) {
+	rs, warns := mustLoad(t, yamlFile("x.yaml", `
+- macro: helper
+  condition: proc.name = y
+- macro: unused
+  condition: nosuch.field = x and helper
+- macro: helper2
+  condition: other.field = x
+- rule: r
+  desc: d
+  output: o
+  priority: info
+  condition: evt.type = open
+- macro: helper
+  condition: also.unknown = x
+  override:
+    condition: replace
+`))
+	var got []string
+	for _, w := range warns {
+		got = append(got, w.String())
+	}
+	want := []string{`x.yaml:4:3: macro "unused": macro is not used`, `x.yaml:6:3: macro "helper2": macro is not used`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if _, _, err := rs.Compile(newTestProvider()); err != nil {
+		t.Errorf("compile: %v", err)
+	}
+
+	// Undefined macros and syntax errors in an unused macro are load errors.
+	_, _, err := rules.LoadBytes("x.yaml", []byte("- macro: unused\n  condition: nowhere\n- macro: bad\n  condition: proc.name bash\n"))
+	if err == nil || !strings.Contains(err.Error(), `x.yaml:2:14: macro "unused": undefined macro "nowhere"`) ||
+		!strings.Contains(err.Error(), `x.yaml:4:24: macro "bad": condition: expected an operator`) {
+		t.Errorf("got %v", err)
+	}
+
+	// A macro used only by a disabled rule is compiled with it.
+	rs, _ = mustLoad(t, yamlFile("x.yaml", `
+- macro: m
+  condition: nosuch.field = x
+- rule: r
+  desc: d
+  output: o
+  priority: info
+  enabled: false
+  condition: evt.type = open and m
+`))
+	_, _, err = rs.Compile(newTestProvider())
+	if err == nil || !strings.Contains(err.Error(), `x.yaml:3:14: rule "r": unknown field`) {
+		t.Errorf("got %v", err)
+	}
+}
+
 func TestMultipleFiles(t *testing.T) {
 	fsys := fstest.MapFS{
 		"rules/b.yaml":   {Data: []byte("- rule: r\n  condition: and proc.name = b\n  override:\n    condition: append\n")},

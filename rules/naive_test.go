@@ -52,6 +52,11 @@ type naiveValue struct {
 func naiveField(p *testProvider, f rules.FieldRef, e *event.Event) (naiveValue, bool) {
 	var v naiveValue
 	switch {
+	case f.IsCall():
+		var ok bool
+		if v, ok = naiveCall(p, f, e); !ok {
+			return v, false
+		}
 	case f.Name == "evt.type":
 		v = naiveValue{typ: rules.FieldString, strs: []string{e.Kind.String()}}
 	case f.Name == "evt.dir":
@@ -145,7 +150,136 @@ func isNum(t rules.FieldType) bool {
 	return t == rules.FieldInt || t == rules.FieldUint || t == rules.FieldBool || t == rules.FieldTime || t == rules.FieldDuration
 }
 
+// naiveCall evaluates join, concat and getopt on values extracted one argument at a time.
+func naiveCall(p *testProvider, f rules.FieldRef, e *event.Event) (naiveValue, bool) {
+	var args []naiveValue
+	for _, a := range f.Args {
+		if a.Field == nil {
+			args = append(args, naiveValue{typ: rules.FieldString, strs: []string{a.Lit}})
+			continue
+		}
+		v, ok := naiveField(p, *a.Field, e)
+		if !ok {
+			return v, false
+		}
+		args = append(args, v)
+	}
+	str := func(s string) naiveValue { return naiveValue{typ: rules.FieldString, strs: []string{s}} }
+	switch f.Name {
+	case "join":
+		return str(strings.Join(args[1].strs, args[0].strs[0])), true
+	case "concat":
+		var b strings.Builder
+		for _, a := range args {
+			b.WriteString(a.strs[0])
+		}
+		return str(b.String()), true
+	case "getopt":
+		opts := naiveGetopt(args[0].strs, args[1].strs[0])
+		if !f.HasArg {
+			var out []string
+			for _, o := range opts {
+				switch {
+				case !o.known:
+					out = append(out, "?")
+				case !o.takes:
+					out = append(out, o.letter)
+				case o.missing:
+					out = append(out, "")
+				default:
+					out = append(out, o.letter, o.value)
+				}
+			}
+			return naiveValue{typ: rules.FieldStrings, strs: out}, true
+		}
+		found, val := false, ""
+		for _, o := range opts {
+			if o.known && o.letter == f.Arg {
+				found, val = true, o.letter
+				if o.takes {
+					val = o.value
+				}
+			}
+		}
+		return str(val), found
+	}
+	panic("naive: call " + f.Name)
+}
+
+// naiveOpt is one option naiveGetopt found.
+type naiveOpt struct {
+	letter, value         string
+	known, takes, missing bool
+}
+
+// naiveGetopt scans argv like getopt(3).
+func naiveGetopt(argv []string, optstring string) []naiveOpt {
+	optstring = strings.TrimPrefix(optstring, ":")
+	takes := map[byte]int{} // 1: flag, 2: takes a value
+	for i := 0; i < len(optstring); i++ {
+		if optstring[i] == ':' {
+			continue
+		}
+		takes[optstring[i]] = 1
+		if i+1 < len(optstring) && optstring[i+1] == ':' {
+			takes[optstring[i]] = 2
+			i++
+		}
+	}
+	var out []naiveOpt
+	for i := 0; i < len(argv); i++ {
+		a := argv[i]
+		if a == "--" {
+			break
+		}
+		if strings.HasPrefix(a, "--") && len(a) > 2 {
+			continue
+		}
+		if len(a) < 2 || a[0] != '-' {
+			break
+		}
+	letters:
+		for j := 1; j < len(a); j++ {
+			o := naiveOpt{letter: a[j : j+1], known: takes[a[j]] > 0, takes: takes[a[j]] == 2}
+			if o.takes {
+				switch {
+				case j+1 < len(a):
+					o.value = a[j+1:]
+				case i+1 < len(argv):
+					i++
+					o.value = argv[i]
+				default:
+					o.missing = true
+				}
+			}
+			out = append(out, o)
+			if o.takes {
+				break letters
+			}
+		}
+	}
+	return out
+}
+
 func naiveCheck(p *testProvider, c *rules.Check, e *event.Event) bool {
+	if c.Mod != "" {
+		// Modifiers are sugar: count the items for which the plain check holds.
+		n := 0
+		for _, it := range c.Value.Items {
+			one := *c
+			one.Mod, one.Value = "", &rules.Value{Items: []string{it}}
+			if naiveCheck(p, &one, e) {
+				n++
+			}
+		}
+		switch c.Mod {
+		case "oneof":
+			return n == 1
+		case "allof":
+			return n > 0 && n == len(c.Value.Items)
+		}
+		return n > 0
+	}
 	lhs, ok := naiveField(p, c.Field, e)
 	if !ok {
 		return false

@@ -51,7 +51,17 @@ func builtinField(name string, hasArg bool) (operand, bool) {
 }
 
 func (c *compiler) operand(f FieldRef) (operand, error) {
-	op, ok := builtinField(f.Name, f.HasArg)
+	var op operand
+	ok := false
+	if f.IsCall() {
+		var err error
+		if op, err = c.callOperand(f); err != nil {
+			return operand{}, err
+		}
+		ok = true
+	} else {
+		op, ok = builtinField(f.Name, f.HasArg)
+	}
 	if !ok {
 		if c.p == nil {
 			return operand{}, fmt.Errorf("field %s: %w", f.Name, ErrUnknownField)

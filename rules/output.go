@@ -108,7 +108,7 @@ func (c *compiler) outputField(s string, j int) (f *outField, end int, err error
 		}()
 		ref = p.parseField(false)
 	}()
-	if ref.Name == "" || !strings.Contains(ref.Name, ".") {
+	if ref.Name == "" || (!strings.Contains(ref.Name, ".") && !ref.IsCall()) {
 		return nil, 0, nil
 	}
 	for {

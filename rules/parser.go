@@ -20,6 +20,9 @@ var (
 	listOps      = map[string]bool{"in": true, "intersects": true, "pmatch": true}
 	modifiers    = map[string]bool{"oneof": true, "anyof": true, "allof": true}
 	transformers = map[string]bool{"tolower": true, "toupper": true, "b64": true, "basename": true, "len": true}
+	// callTransformers take several arguments, fields or quoted literals: join(sep, list),
+	// concat(a, b, ...), getopt(args, optstring)[opt].
+	callTransformers = map[string]bool{"join": true, "concat": true, "getopt": true}
 )
 
 // SyntaxError is a condition parse error at byte offset Off of the parsed text.
@@ -240,13 +243,19 @@ func (p *parser) parseField(rhs bool) FieldRef {
 		if name == "val" && rhs {
 			p.i++
 			p.enter(start)
+			p.skipSpace()
+			argStart := p.i
 			f := p.parseField(false)
 			p.depth--
-			if len(f.Transformers) > 0 {
+			if len(f.Transformers) > 0 || f.IsCall() {
+				p.i = argStart
 				p.fail("val() takes a plain field")
 			}
 			p.closeParen()
 			return f
+		}
+		if callTransformers[name] {
+			return p.parseCall(name, start)
 		}
 		if !transformers[name] {
 			p.i = start
@@ -262,24 +271,61 @@ func (p *parser) parseField(rhs bool) FieldRef {
 		return f
 	}
 	f := FieldRef{Name: name, Pos: p.pos(start)}
-	if p.i < len(p.s) && p.s[p.i] == '[' {
-		p.i++
-		f.HasArg = true
-		if p.i < len(p.s) && (p.s[p.i] == '"' || p.s[p.i] == '\'') {
-			f.Arg = p.quoted()
-		} else {
-			j := strings.IndexByte(p.s[p.i:], ']')
-			if j < 0 {
-				p.fail("unterminated field argument")
-			}
-			f.Arg = p.s[p.i : p.i+j]
-			p.i += j
-		}
-		if p.i >= len(p.s) || p.s[p.i] != ']' {
-			p.fail("expected ']' after field argument, found %s", p.near())
-		}
-		p.i++
+	p.fieldArg(&f)
+	return f
+}
+
+// fieldArg parses the optional bracketed argument of a field or call: [2], ["/a b"].
+func (p *parser) fieldArg(f *FieldRef) {
+	if p.i >= len(p.s) || p.s[p.i] != '[' {
+		return
 	}
+	p.i++
+	f.HasArg = true
+	if p.i < len(p.s) && (p.s[p.i] == '"' || p.s[p.i] == '\'') {
+		f.Arg = p.quoted()
+	} else {
+		j := strings.IndexByte(p.s[p.i:], ']')
+		if j < 0 {
+			p.fail("unterminated field argument")
+		}
+		f.Arg = p.s[p.i : p.i+j]
+		p.i += j
+	}
+	if p.i >= len(p.s) || p.s[p.i] != ']' {
+		p.fail("expected ']' after field argument, found %s", p.near())
+	}
+	p.i++
+}
+
+// parseCall parses the arguments of a multi-argument transformer after its name, up to the
+// closing parenthesis and an optional selector: each is a quoted literal or a field, which
+// may itself be transformed. The number and types of arguments are checked at compile time.
+func (p *parser) parseCall(name string, start int) FieldRef {
+	p.i++ // '('
+	p.enter(start)
+	f := FieldRef{Name: name, Args: []CallArg{}, Pos: p.pos(start)}
+	for {
+		p.skipSpace()
+		if p.i < len(p.s) && (p.s[p.i] == '"' || p.s[p.i] == '\'') {
+			f.Args = append(f.Args, CallArg{Lit: p.quoted()})
+		} else {
+			a := p.parseField(false)
+			f.Args = append(f.Args, CallArg{Field: &a})
+		}
+		p.skipSpace()
+		if p.i < len(p.s) && p.s[p.i] == ',' {
+			p.i++
+			continue
+		}
+		if p.i < len(p.s) && p.s[p.i] == ')' {
+			p.i++
+			break
+		}
+		p.fail("expected ',' or ')' in arguments of %s, found %s", name, p.near())
+	}
+	p.depth--
+	p.fieldArg(&f)
 	return f
 }
 
@@ -315,7 +361,9 @@ func (p *parser) parseOperation(f FieldRef, start int) Node {
 	}
 	p.skipSpace()
 	save := p.i
-	if w := p.ident(); modifiers[w] && !listOps[c.Op] && !isNumOp(c.Op) {
+	// A modifier is one only before a parenthesised list: `proc.name = anyof` compares
+	// with the text "anyof".
+	if w := p.ident(); modifiers[w] && takesModifier(c.Op) && p.nextIs('(') {
 		c.Mod = w
 	} else {
 		p.i = save
@@ -326,6 +374,25 @@ func (p *parser) parseOperation(f FieldRef, start int) Node {
 		c.Value = p.parseValue()
 	}
 	return c
+}
+
+// takesModifier reports whether a list modifier may follow op: any string comparison,
+// equality and inequality included, but not the list and ordering operators.
+func takesModifier(op string) bool {
+	switch op {
+	case "in", "intersects", "pmatch", "exists", "<", "<=", ">", ">=":
+		return false
+	}
+	return true
+}
+
+// nextIs reports whether the next non-blank byte is c, consuming nothing.
+func (p *parser) nextIs(c byte) bool {
+	j := p.i
+	for j < len(p.s) && isSpace(p.s[j]) {
+		j++
+	}
+	return j < len(p.s) && p.s[j] == c
 }
 
 func (p *parser) parseList() *Value {
@@ -367,7 +434,7 @@ func (p *parser) parseList() *Value {
 func (p *parser) parseValue() *Value {
 	p.skipSpace()
 	save := p.i
-	if w := p.ident(); (w == "val" || transformers[w]) && p.i < len(p.s) && p.s[p.i] == '(' {
+	if w := p.ident(); (w == "val" || transformers[w] || callTransformers[w]) && p.i < len(p.s) && p.s[p.i] == '(' {
 		p.i = save
 		f := p.parseField(true)
 		return &Value{Field: &f}

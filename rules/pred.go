@@ -22,24 +22,7 @@ func strPred(op, mod string, items []string) (func([]byte) bool, error) {
 			}
 			preds[i] = p
 		}
-		if mod == "allof" {
-			return func(b []byte) bool {
-				for _, p := range preds {
-					if !p(b) {
-						return false
-					}
-				}
-				return len(preds) > 0
-			}, nil
-		}
-		return func(b []byte) bool {
-			for _, p := range preds {
-				if p(b) {
-					return true
-				}
-			}
-			return false
-		}, nil
+		return modPred(mod, preds), nil
 	}
 	switch op {
 	case "in", "intersects":
@@ -113,6 +96,56 @@ func strPred(op, mod string, items []string) (func([]byte) bool, error) {
 		return re.Match, nil
 	}
 	return nil, fmt.Errorf("operator %s is not supported for string fields", op)
+}
+
+// modPred combines the predicates of a modified check, one per item of its list, as
+// libsinsp does: oneof holds when exactly one holds, anyof when at least one does, allof
+// when all do. An empty list holds for none.
+func modPred[T any](mod string, preds []func(T) bool) func(T) bool {
+	switch mod {
+	case "allof":
+		return func(v T) bool {
+			for _, p := range preds {
+				if !p(v) {
+					return false
+				}
+			}
+			return len(preds) > 0
+		}
+	case "oneof":
+		return func(v T) bool {
+			n := 0
+			for _, p := range preds {
+				if p(v) {
+					if n++; n > 1 {
+						return false
+					}
+				}
+			}
+			return n == 1
+		}
+	}
+	return func(v T) bool {
+		for _, p := range preds {
+			if p(v) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// modCounts combines, for a modified check on a list field, how many items hold for some
+// element of the list: the modifier applies across the items, each item checking the whole
+// list as an unmodified check does.
+func modCounts(mod string, hits, items int) bool {
+	switch mod {
+	case "allof":
+		return items > 0 && hits == items
+	case "oneof":
+		return hits == 1
+	}
+	return hits > 0
 }
 
 // str2Pred compares two string values, for checks whose right side is a field.

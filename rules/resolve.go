@@ -17,8 +17,14 @@ func (l *loader) resolve() {
 	for _, m := range rs.Macros {
 		m.parsed = l.parse(rs.expandLists(m.cond), itemName("macro", m.Name))
 	}
+	// As Falco does, macros resolve in definition order, each with its own visibility; a
+	// macro defined later, not yet resolved, is pasted as written and its references resolve
+	// with the visibility of the macro being resolved.
 	for _, m := range rs.Macros {
-		l.resolveMacro(m, nil)
+		if m.parsed != nil {
+			m.AST = l.substitute(m.parsed, itemName("macro", m.Name), m, nil)
+		}
+		m.resolved = true
 	}
 	for _, r := range rs.Rules {
 		item := itemName("rule", r.Name)
@@ -121,43 +127,32 @@ func (l *loader) parse(t srcText, item string) Node {
 	return n
 }
 
-// resolveMacro substitutes the macros used by m, which sees the macros defined before it.
-func (l *loader) resolveMacro(m *Macro, stack []string) Node {
-	switch m.state {
-	case 2:
-		return m.AST
-	case 1:
-		l.errorf(m.Pos, itemName("macro", m.Name), "macro loop: %s", strings.Join(append(stack, m.Name), " -> "))
-		return nil
-	}
-	m.state = 1
-	if m.parsed != nil {
-		m.AST = l.substitute(m.parsed, itemName("macro", m.Name), m, append(stack, m.Name))
-	}
-	m.state = 2
-	return m.AST
-}
-
 // substitute replaces macro references in n. ctx is the macro being resolved (nil for a rule,
-// which sees every macro). It returns nil after reporting an error.
+// which sees every macro) and stack the macros being pasted, for loops. A reference pastes
+// the macro's resolved tree, or its parsed tree resolved in the same context when the macro
+// comes later in definition order. It returns nil after reporting an error.
 func (l *loader) substitute(n Node, item string, ctx *Macro, stack []string) Node {
 	switch x := n.(type) {
 	case *MacroRef:
 		m := l.rs.macros[x.Name]
-		if m == nil || (ctx != nil && (m == ctx || m.index >= ctx.vis)) {
-			if m != nil && m.state == 1 {
-				l.errorf(x.Pos, item, "macro loop: %s", strings.Join(append(stack, x.Name), " -> "))
-				return nil
-			}
+		if m == nil || (ctx != nil && m.index >= ctx.vis) {
 			l.errorf(x.Pos, item, "undefined macro %q", x.Name)
 			return nil
 		}
+		for _, s := range stack {
+			if s == x.Name {
+				l.errorf(x.Pos, item, "macro loop: %s", strings.Join(append(stack, x.Name), " -> "))
+				return nil
+			}
+		}
 		m.used = true
-		if m.state == 1 {
-			l.errorf(x.Pos, item, "macro loop: %s", strings.Join(append(stack, x.Name), " -> "))
+		if m.resolved {
+			return m.AST // nil when m has errors, reported with m
+		}
+		if m.parsed == nil {
 			return nil
 		}
-		return l.resolveMacro(m, stack)
+		return l.substitute(m.parsed, item, ctx, append(stack, x.Name))
 	case *AndExpr:
 		kids := make([]Node, len(x.Kids))
 		for i, k := range x.Kids {

@@ -38,7 +38,7 @@ type Macro struct {
 	cond       srcText
 	parsed     Node
 	index, vis int
-	state      uint8 // resolve state: 0 new, 1 resolving, 2 done
+	resolved   bool // AST is final
 	used       bool
 }
 

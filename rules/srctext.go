@@ -2,6 +2,8 @@ package rules
 
 import (
 	"sort"
+	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -65,6 +67,11 @@ func scalarPositions(file string, src []byte, lines []int, n *yaml.Node) func(in
 		j++
 	}
 	v := n.Value
+	if n.Style == yaml.DoubleQuotedStyle || n.Style == yaml.SingleQuotedStyle {
+		if offs, ok := quotedOffsets(src, j, n.Style == yaml.DoubleQuotedStyle, v); ok {
+			return offsetPositions(file, lines, start, offs)
+		}
+	}
 	offs := make([]int, len(v)+1)
 	k := 0
 	for k < len(v) && j < len(src) {
@@ -97,8 +104,14 @@ func scalarPositions(file string, src []byte, lines []int, n *yaml.Node) func(in
 	for ; k <= len(v); k++ {
 		offs[k] = j
 	}
+	return offsetPositions(file, lines, start, offs)
+}
+
+// offsetPositions turns the source offset of each value byte (and one past the end) into
+// positions.
+func offsetPositions(file string, lines []int, start Pos, offs []int) func(int) Pos {
 	return func(off int) Pos {
-		if off < 0 || off > len(v) {
+		if off < 0 || off >= len(offs) {
 			return start
 		}
 		b := offs[off]
@@ -108,6 +121,110 @@ func scalarPositions(file string, src []byte, lines []int, n *yaml.Node) func(in
 		}
 		return Pos{File: file, Line: l + 1, Col: b - lines[l] + 1}
 	}
+}
+
+// yamlEscapes maps the one-letter escapes of YAML double-quoted scalars to their text.
+var yamlEscapes = map[byte]string{
+	'0': "\x00", 'a': "\a", 'b': "\b", 't': "\t", '\t': "\t", 'n': "\n", 'v': "\v", 'f': "\f",
+	'r': "\r", 'e': "\x1b", ' ': " ", '"': "\"", '/': "/", '\\': "\\", 'N': "\u0085",
+	'_': "\u00a0", 'L': "\u2028", 'P': "\u2029",
+}
+
+// quotedOffsets decodes the quoted scalar whose text starts at src[j] (after the quote) as
+// YAML does (escapes in double quotes, ” in single quotes, line folding) and returns the
+// source offset of each value byte: a byte written as an escape maps to its backslash. ok is
+// false unless the decoded text is want, the value the YAML parser produced.
+func quotedOffsets(src []byte, j int, double bool, want string) (offs []int, ok bool) {
+	var val []byte
+	emit := func(s string, at int) {
+		val = append(val, s...)
+		for range len(s) {
+			offs = append(offs, at)
+		}
+	}
+	isBreak := func(c byte) bool { return c == '\n' || c == '\r' }
+	isBlank := func(c byte) bool { return c == ' ' || c == '\t' }
+	skipBreak := func(j int) int {
+		if src[j] == '\r' && j+1 < len(src) && src[j+1] == '\n' {
+			return j + 2
+		}
+		return j + 1
+	}
+	for j < len(src) {
+		c := src[j]
+		switch {
+		case !double && c == '\'':
+			if j+1 < len(src) && src[j+1] == '\'' {
+				emit("'", j)
+				j += 2
+				continue
+			}
+			offs = append(offs, j)
+			return offs, string(val) == want
+		case double && c == '"':
+			offs = append(offs, j)
+			return offs, string(val) == want
+		case double && c == '\\':
+			if j+1 >= len(src) {
+				return nil, false
+			}
+			e := src[j+1]
+			if isBreak(e) {
+				// An escaped line break joins the lines without a space.
+				j = skipBreak(j + 1)
+				for j < len(src) && isBlank(src[j]) {
+					j++
+				}
+				continue
+			}
+			if t, ok := yamlEscapes[e]; ok {
+				emit(t, j)
+				j += 2
+				continue
+			}
+			width := map[byte]int{'x': 2, 'u': 4, 'U': 8}[e]
+			if width == 0 || j+2+width > len(src) {
+				return nil, false
+			}
+			r, err := strconv.ParseUint(string(src[j+2:j+2+width]), 16, 32)
+			if err != nil {
+				return nil, false
+			}
+			emit(string(rune(r)), j)
+			j += 2 + width
+		case isBlank(c) || isBreak(c):
+			k := j
+			for k < len(src) && isBlank(src[k]) {
+				k++
+			}
+			if k < len(src) && !isBreak(src[k]) {
+				for ; j < k; j++ {
+					emit(string(src[j]), j)
+				}
+				continue
+			}
+			// Blanks before a line break are dropped; one break folds to a space, each
+			// further (empty) line gives a newline; the next line's indentation is dropped.
+			at, breaks := k, 0
+			for k < len(src) && isBreak(src[k]) {
+				breaks++
+				k = skipBreak(k)
+				for k < len(src) && isBlank(src[k]) {
+					k++
+				}
+			}
+			if breaks == 1 {
+				emit(" ", at)
+			} else {
+				emit(strings.Repeat("\n", breaks-1), at)
+			}
+			j = k
+		default:
+			emit(string(c), j)
+			j++
+		}
+	}
+	return nil, false
 }
 
 // lineStarts returns the byte offset of the start of every line of src.
