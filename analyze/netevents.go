@@ -135,8 +135,9 @@ func (s *State) startConn(p *Process, f *FD, ts uint64) {
 	if s.hooks.Conn == nil || !f.isIP() {
 		return
 	}
+	s.connSeq++
 	c := &ConnRecord{
-		ProcKey: p.Key, PID: p.PID, FD: f.Num, Family: f.Family, Proto: f.Proto,
+		ID: s.connSeq, ProcKey: p.Key, PID: p.PID, FD: f.Num, Family: f.Family, Proto: f.Proto,
 		Local: f.Local, Remote: f.Remote, Outbound: f.Role != roleServer,
 		First: s.wall(ts),
 	}
@@ -145,6 +146,9 @@ func (s *State) startConn(p *Process, f *FD, ts uint64) {
 		s.nameBuf = s.names.Names(f.server().Addr(), c.First.UnixNano(), s.nameBuf[:0])
 		for _, n := range s.nameBuf {
 			c.ServerNames = append(c.ServerNames, string(n))
+		}
+		if h, ok := s.names.(hitSource); ok && len(s.nameBuf) > 0 {
+			c.DNS, _ = appendEvidence(c.DNS, h, f.server().Addr().Unmap(), c.First.UnixNano(), nil)
 		}
 	}
 	f.Conn = c

@@ -31,6 +31,9 @@ type ProcessRecord struct {
 // socket's peer), for reports. It is handed out when the socket is closed or replaced, or at
 // the end of the replay.
 type ConnRecord struct {
+	// ID numbers the replay's connections from 1 in the order they start, so that a Finding
+	// can cite its connection (Finding.ConnID) before the record is handed out.
+	ID       uint64
 	ProcKey  uint64
 	PID      uint32
 	FD       int64
@@ -42,10 +45,12 @@ type ConnRecord struct {
 	// ServerNames are the DNS names of the server address at the time the connection was
 	// first seen, from the NameResolver; empty without one.
 	ServerNames []string
-	First       time.Time
-	Last        time.Time
-	BytesSent   uint64
-	BytesRecv   uint64
+	// DNS cites the answers behind ServerNames when the resolver can tell (a *DNSIndex can).
+	DNS       []DNSEvidence
+	First     time.Time
+	Last      time.Time
+	BytesSent uint64
+	BytesRecv uint64
 	// Payload holds the first bytes the process sent (at most PayloadSnippet of them).
 	Payload []byte
 }

@@ -34,6 +34,10 @@ type Options struct {
 	Finding func(*Finding) error
 	// Hooks receive process, connection and file records for reports.
 	Hooks Hooks
+	// Event, when set, receives each event after the state has applied it and before the
+	// rules see it, with the Process.Key of its process (0 when none). It sees the dns events
+	// made from DNS messages too. e is reused after the call.
+	Event func(e *event.Event, procKey uint64)
 }
 
 // Finding is one rule match: Falco's alert plus what points back into the capture.
@@ -45,6 +49,9 @@ type Finding struct {
 	// ProcKey is the Process.Key of the process, matching ProcessRecord.Key; 0 for events
 	// without a process.
 	ProcKey uint64
+	// ConnID is the ConnRecord.ID of the connection of the event's descriptor, 0 when none
+	// (or when Options.Hooks.Conn is nil: connections are only tracked for that hook).
+	ConnID uint64
 	// DNS cites the answers that named the server of the event's connection, when the rule
 	// uses a fd.*ip.name field and the resolver can tell (a *DNSIndex can).
 	DNS []DNSEvidence
@@ -80,6 +87,20 @@ type Result struct {
 // hitSource is what a resolver that can cite its answers offers (*DNSIndex does).
 type hitSource interface {
 	Hits(ip netip.Addr, t int64, buf []DNSNameHit) []DNSNameHit
+}
+
+// appendEvidence appends the answers that named ip at t (Unix nanoseconds) to dst; buf is
+// scratch space for the hits, returned for reuse.
+func appendEvidence(dst []DNSEvidence, hits hitSource, ip netip.Addr, t int64, buf []DNSNameHit) ([]DNSEvidence, []DNSNameHit) {
+	buf = hits.Hits(ip, t, buf)
+	for _, h := range buf {
+		d := DNSEvidence{IP: ip, Name: string(h.Name), TTL: h.TTL}
+		if a := h.Answer; a != nil {
+			d.QName, d.Answered, d.Resolver, d.PID = a.QName, time.Unix(0, a.TS).UTC(), a.Resolver, a.PID
+		}
+		dst = append(dst, d)
+	}
+	return dst, buf
 }
 
 // Compile binds rs to the fields of a fresh State and returns both; Run does this itself.
@@ -178,6 +199,13 @@ func (a *Analyzer) Run(ctx context.Context, src event.Source) (*Result, error) {
 		}
 		res.Events++
 		s.Update(&e)
+		if opts.Event != nil {
+			var key uint64
+			if p := s.Current(); p != nil {
+				key = p.Key
+			}
+			opts.Event(&e, key)
+		}
 		feed.observe(&e)
 		if res.First.IsZero() && e.TS != 0 { // snapshot records of foreign formats carry no time
 			res.First = time.Unix(0, s.wallNS()).UTC()
@@ -204,16 +232,11 @@ func (a *Analyzer) Run(ctx context.Context, src event.Source) (*Result, error) {
 			if p := s.Current(); p != nil {
 				f.ProcKey = p.Key
 			}
+			if s.fd != nil && s.fd.Conn != nil {
+				f.ConnID = s.fd.Conn.ID
+			}
 			if cites[r] && hits != nil && s.fd != nil && s.fd.isIP() {
-				ip := s.fd.server().Addr().Unmap()
-				hitBuf = hits.Hits(ip, s.wallNS(), hitBuf[:0])
-				for _, h := range hitBuf {
-					d := DNSEvidence{IP: ip, Name: string(h.Name), TTL: h.TTL}
-					if a := h.Answer; a != nil {
-						d.QName, d.Answered, d.Resolver, d.PID = a.QName, time.Unix(0, a.TS).UTC(), a.Resolver, a.PID
-					}
-					f.DNS = append(f.DNS, d)
-				}
+				f.DNS, hitBuf = appendEvidence(f.DNS, hits, s.fd.server().Addr().Unmap(), s.wallNS(), hitBuf[:0])
 			}
 			res.ByRule[r.Name]++
 			if opts.Finding != nil {

@@ -55,6 +55,7 @@ type State struct {
 
 	pathBuf []byte
 	nameBuf [][]byte
+	connSeq uint64 // the last ConnRecord.ID given out
 	wallVal int64
 	wallOK  bool
 }

@@ -243,9 +243,6 @@ func TestReportBrowser(t *testing.T) {
 		page := renderReport(t, largeDB(t, 100_000), ReportOptions{})
 		tab, bl, url, took := openPage(t, browser, "large.html", page, false)
 		t.Logf("report of 100000 findings (%d bytes) loaded in %v", len(page), took)
-		if took > 10*time.Second {
-			t.Errorf("loading took %v", took)
-		}
 		if got := eval[string](t, tab, `document.getElementById("total-findings").dataset.count`); got != "100000" {
 			t.Errorf("finding count %q", got)
 		}

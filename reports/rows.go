@@ -2,6 +2,7 @@ package reports
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -51,12 +52,25 @@ func (s *Store) AddProcess(p *Process) error {
 		p.FirstEvent, p.LastEvent)
 }
 
-// AddEvent adds one event row.
+// AddEvent adds one event row. It copies e (Data included), which the caller may reuse at
+// once, and leaves the appending to the store's loader goroutines: an error of theirs is
+// returned by a later AddEvent or by Commit.
 func (s *Store) AddEvent(e *Event) error {
-	path, pathRaw := rawText(e.Path)
-	args, argsRaw := rawText(e.Args)
-	return s.append("events", e.CaptureID, e.Num, ts(e.Time), e.Kind, e.PID, e.TID, e.ProcessKey, e.Res,
-		e.FD, path, pathRaw, args, argsRaw, escapeText(e.Tuple), blob(e.Data))
+	if s.closed {
+		return errors.New("events: store is closed")
+	}
+	if s.events == nil {
+		n := s.opts.EventLoaders
+		if n <= 0 {
+			n = defaultLoaders()
+		}
+		l, err := newEventLoader(s.connector, n)
+		if err != nil {
+			return fmt.Errorf("events: %w", err)
+		}
+		s.events = l
+	}
+	return s.events.add(e)
 }
 
 // AddConnection adds one connection row.

@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// BenchmarkLoadEvents loads b.N events (varied kinds, pids, paths and arguments, no payloads) through the appender into a fresh database and reports
-// rows/s (Commit included), rows per CPU second (all threads) and bytes per event in the finished
-// file.
+// BenchmarkLoadEvents loads b.N events (varied kinds, pids, paths and arguments, no payloads)
+// through AddEvent (the store's loader goroutines and their appenders) into a fresh database and
+// reports rows/s (Commit included), rows per CPU second (all threads) and bytes per event in the
+// finished file.
 func BenchmarkLoadEvents(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "bench.duckdb")
 	s, err := Create(path, CreateOptions{})

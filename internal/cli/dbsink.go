@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"strings"
 	"time"
@@ -18,7 +19,6 @@ type dbSink struct {
 	st      *reports.Store
 	capID   string
 	clock   event.Clock
-	conns   uint64
 	finds   uint64
 	err     error
 	scratch []byte
@@ -51,21 +51,48 @@ func (d *dbSink) hooks() analyze.Hooks {
 			d.keep(d.st.AddProcess(r))
 		},
 		Conn: func(c *analyze.ConnRecord) {
-			d.conns++
 			proto := "udp"
 			if c.Proto == event.ProtoTCP {
 				proto = "tcp"
 			}
-			d.keep(d.st.AddConnection(&reports.Connection{CaptureID: d.capID, ID: d.conns, ProcessKey: c.ProcKey,
+			d.keep(d.st.AddConnection(&reports.Connection{CaptureID: d.capID, ID: c.ID, ProcessKey: c.ProcKey,
 				PID: int64(c.PID), Proto: proto, LocalIP: addrString(c.Local.Addr()), LocalPort: int(c.Local.Port()),
 				RemoteIP: addrString(c.Remote.Addr()), RemotePort: int(c.Remote.Port()), Names: c.ServerNames,
-				FirstTime: c.First, LastTime: c.Last, BytesSent: c.BytesSent, BytesRecv: c.BytesRecv, Payload: c.Payload}))
+				DNSAnswer: dnsAnswer(c.DNS), FirstTime: c.First, LastTime: c.Last, BytesSent: c.BytesSent,
+				BytesRecv: c.BytesRecv, Payload: c.Payload}))
 		},
 		File: func(f *analyze.FileRecord) {
 			d.keep(d.st.AddFile(&reports.File{CaptureID: d.capID, Time: f.Time, Action: fileAction(f.Action), Path: f.Path,
 				Mode: int64(f.Mode), PID: int64(f.PID), ProcessKey: f.ProcKey, EventNum: f.EventNum}))
 		},
 	}
+}
+
+// dnsAnswer describes the answers that named a connection's server, one per name, separated
+// by "; ": "NAME=IP (query QNAME) from RESOLVER at TIME ttl N (asked by pid N)", each part after
+// the address only when known.
+func dnsAnswer(ev []analyze.DNSEvidence) string {
+	var b strings.Builder
+	for i, d := range ev {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s=%s", d.Name, addrString(d.IP))
+		if d.QName != "" && !strings.EqualFold(strings.TrimSuffix(d.QName, "."), d.Name) {
+			fmt.Fprintf(&b, " (query %s)", d.QName)
+		}
+		if d.Resolver.IsValid() {
+			fmt.Fprintf(&b, " from %s", d.Resolver)
+		}
+		if !d.Answered.IsZero() {
+			fmt.Fprintf(&b, " at %s", d.Answered.UTC().Format(time.RFC3339Nano))
+		}
+		fmt.Fprintf(&b, " ttl %d", d.TTL)
+		if d.PID != 0 {
+			fmt.Fprintf(&b, " (asked by pid %d)", d.PID)
+		}
+	}
+	return b.String()
 }
 
 func addrString(a netip.Addr) string {
@@ -83,13 +110,19 @@ func (d *dbSink) finding(f *analyze.Finding) {
 	}
 	d.keep(d.st.AddFinding(&reports.Finding{CaptureID: d.capID, ID: d.finds, Rule: f.Rule, Priority: f.Priority.String(),
 		Source: f.Source, Time: f.Time, Output: f.Output, OutputFields: fields, Tags: f.Tags, EventNum: f.EventNum,
-		PID: int64(f.PID), ProcessKey: f.ProcKey}))
+		PID: int64(f.PID), ProcessKey: f.ProcKey, ConnectionID: f.ConnID}))
 }
 
-// event adds one replayed event with its decoded arguments.
-func (d *dbSink) event(e *event.Event) {
+// event adds one replayed event with its decoded arguments, as analyze.Options.Event: after the
+// state has applied it, so that procKey names the process the event belongs to (after an execve,
+// the new image). The dns events the replay makes from DNS messages are left out: each message
+// is a row of the dns table.
+func (d *dbSink) event(e *event.Event, procKey uint64) {
+	if e.Kind == event.KindDns {
+		return
+	}
 	r := reports.Event{CaptureID: d.capID, Num: e.Num, Time: d.clock.Wall(e.TS), Kind: e.Kind.String(),
-		PID: int64(e.PID), TID: int64(e.TID), Res: e.Res, FD: -1}
+		PID: int64(e.PID), TID: int64(e.TID), ProcessKey: procKey, Res: e.Res, FD: -1}
 	params := e.Kind.Params()
 	d.scratch = d.scratch[:0]
 	for i := range min(int(e.NArgs), len(params)) {
@@ -102,7 +135,9 @@ func (d *dbSink) event(e *event.Event) {
 		case p.Type == event.TypeTuple:
 			r.Tuple = string(event.AppendArg(nil, p, a))
 		case p.Type == event.TypeBytes:
-			r.Data = append([]byte{}, a.Bytes...)
+			if len(a.Bytes) > 0 {
+				r.Data = a.Bytes // AddEvent copies it
+			}
 			continue
 		}
 		if len(d.scratch) > 0 {
@@ -149,22 +184,6 @@ func manifestJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
-
-// sinkSource hands every event to the sink as the replay reads it.
-type sinkSource struct {
-	src  event.Source
-	sink *dbSink
-}
-
-func (s *sinkSource) Next(e *event.Event) error {
-	err := s.src.Next(e)
-	if err == nil {
-		s.sink.event(e)
-	}
-	return err
-}
-
-func (s *sinkSource) Wall(ts uint64) time.Time { return s.sink.clock.Wall(ts) }
 
 // fileAction names a file action as docs/SCHEMA.md spells it.
 func fileAction(a analyze.FileAction) string {
