@@ -14,12 +14,13 @@ var runtimeNames = map[string]string{
 	"kubepods": "containerd",
 }
 
-// containerID returns the short (12 digit, as Falco's container.id) container id of a cgroup
-// path and the runtime it names, or "" when the path is not a container's.
+// containerID returns the full (64 digit) container id of a cgroup path and the runtime it
+// names, or "" when the path is not a container's. The full id is what a runtime's API is
+// asked with; analysis shortens it to Falco's 12-digit container.id.
 func containerID(cgroup string) (id, runtime string) {
 	for _, re := range containerPatterns {
 		if m := re.FindStringSubmatch(cgroup); m != nil {
-			return m[2][:12], runtimeNames[m[1]]
+			return m[2], runtimeNames[m[1]]
 		}
 	}
 	return "", ""

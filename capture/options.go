@@ -23,6 +23,11 @@ type Options struct {
 	RingBytes int
 	// NoDNS disables DNS packet capture.
 	NoDNS bool
+	// DockerSocket is the unix socket of the Docker Engine API to ask for the name, image,
+	// labels, privilege, mounts and start time of the containers seen in the /proc snapshot.
+	// Empty: the path of $DOCKER_HOST when it is a unix:// address, else DefaultDockerSocket
+	// when it exists. Without an engine, containers have only their id and runtime.
+	DockerSocket string
 	// Status receives a status line while capturing (redrawn in place when it is a terminal)
 	// and the final summary. Nil discards both.
 	Status io.Writer

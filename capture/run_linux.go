@@ -61,9 +61,8 @@ func Run(ctx context.Context, o Options) error {
 		m.Captured = append(m.Captured,
 			capfile.Capability{Name: "syscalls", Recorded: true},
 			capfile.Capability{Name: "proc_snapshot", Recorded: true},
-			capfile.Capability{Name: "container_metadata", Recorded: false,
-				Reason: "no container runtime socket is queried: container ids come from cgroup paths only"},
-			capfile.Capability{Name: "environment", Recorded: false, Reason: "the sensor does not read process environments"})
+			capfile.Capability{Name: "environment", Recorded: true,
+				Reason: "the first 4 KiB of each process's environment: at exec, and from /proc/PID/environ in the snapshot"})
 	})
 
 	runCtx, cancel := context.WithCancelCause(ctx)
@@ -81,9 +80,12 @@ func Run(ctx context.Context, o Options) error {
 			cancel(err)
 		}
 	}()
-	if err := writeSnapshot(w, &c.snapshot); err != nil {
+	ctrCaps, err := writeSnapshot(runCtx, w, &c.snapshot, o.DockerSocket)
+	if err != nil {
 		fmt.Fprintf(o.Status, "saker: /proc snapshot: %v\n", err)
+		ctrCaps = append(ctrCaps, capfile.Capability{Name: "container_metadata", Reason: "the /proc snapshot failed: " + err.Error()})
 	}
+	w.UpdateManifest(func(m *capfile.Manifest) { m.Captured = append(m.Captured, ctrCaps...) })
 
 	var stopDNS func() error
 	if o.NoDNS {

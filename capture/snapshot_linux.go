@@ -5,7 +5,9 @@ package capture
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -44,15 +46,17 @@ func (s *snapshotWriter) emit(kind string, args map[string]event.Arg) error {
 	return nil
 }
 
-// writeSnapshot records users, groups, every process with its open fds, and the containers
-// seen in cgroup paths. Processes that exit while it runs are skipped.
-func writeSnapshot(w *capfile.Writer, n *atomic.Uint64) error {
+// writeSnapshot records users, groups, every process with its open fds and environment, and
+// the containers seen in cgroup paths, with their metadata when a Docker Engine answers (see
+// snapshotWriter.containers; dockerSock is Options.DockerSocket). Processes that exit while it
+// runs are skipped. It returns the manifest capabilities of container metadata.
+func writeSnapshot(ctx context.Context, w *capfile.Writer, n *atomic.Uint64, dockerSock string) ([]capfile.Capability, error) {
 	s := &snapshotWriter{w: w, ts: capfile.Boottime(), n: n}
 	if err := s.users("/etc/passwd"); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.groups("/etc/group"); err != nil {
-		return err
+		return nil, err
 	}
 	// Socket tables are per network namespace: read them once per namespace, through the
 	// first process seen in it, so that containers' and pods' sockets get their tuples.
@@ -60,7 +64,7 @@ func writeSnapshot(w *capfile.Writer, n *atomic.Uint64) error {
 	nsSocks := map[string]map[uint64]sockInfo{hostNS: readSockets("/proc/net")}
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	containers := map[string]string{}
 	self := os.Getpid()
@@ -78,10 +82,10 @@ func writeSnapshot(w *capfile.Writer, n *atomic.Uint64) error {
 		}
 		args := p.args()
 		if err := s.emit("procinfo", args); err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.threads(pid, p, args); err != nil {
-			return err
+			return nil, err
 		}
 		ns := netnsOf(d.Name())
 		socks, ok := nsSocks[ns]
@@ -90,15 +94,10 @@ func writeSnapshot(w *capfile.Writer, n *atomic.Uint64) error {
 			nsSocks[ns] = socks
 		}
 		if err := s.fds(pid, socks); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	for id, rt := range containers {
-		if err := s.emit("containerinfo", map[string]event.Arg{"id": event.Str(id), "runtime": event.Str(rt)}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.containers(ctx, containers, dockerSock)
 }
 
 // netnsOf names the network namespace of a /proc entry ("self" or a pid) by its link target,
@@ -184,7 +183,7 @@ type proc struct {
 	pid, ppid, pgid, sid, tty int64
 	start                     uint64
 	comm, exe, cwd, cgroup    string
-	argv                      []byte
+	argv, env                 []byte
 	uid, euid, gid, egid      int64
 	loginuid                  int64
 	vpid                      int64
@@ -215,6 +214,7 @@ func readProc(pid int) (proc, bool) {
 	p.tty, _ = strconv.ParseInt(f[4], 10, 64)
 	p.start, _ = strconv.ParseUint(f[19], 10, 64) // clock ticks after boot
 	p.argv, _ = os.ReadFile(dir + "/cmdline")
+	p.env = readEnv(dir + "/environ")
 	p.exe, _ = os.Readlink(dir + "/exe")
 	p.cwd, _ = os.Readlink(dir + "/cwd")
 	if fi, err := os.Stat(dir + "/exe"); err == nil {
@@ -256,6 +256,26 @@ func readProc(pid int) (proc, bool) {
 	return p, true
 }
 
+// maxEnv is how much of a process's environment the snapshot keeps: as much as the sensor
+// keeps at exec (MAX_ENV in bpf/sensor.bpf.c), so that a rule sees the same either way.
+const maxEnv = 4096
+
+// readEnv returns the first maxEnv bytes of an environ file as a NUL-terminated list; an
+// environment cut inside an item keeps the item's start. Nil when it cannot be read: a
+// kernel thread, an exited process, or no permission.
+func readEnv(path string) []byte {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, maxEnv))
+	if len(b) > 0 && b[len(b)-1] != 0 {
+		b = append(b, 0)
+	}
+	return b
+}
+
 func (p proc) args() map[string]event.Arg {
 	argv0, rest := p.argv, []byte(nil)
 	if i := bytes.IndexByte(p.argv, 0); i >= 0 {
@@ -268,7 +288,7 @@ func (p proc) args() map[string]event.Arg {
 	return map[string]event.Arg{
 		"pid": event.Int(p.pid), "tid": event.Int(p.pid), "ptid": event.Int(p.ppid),
 		"comm": event.Str(p.comm), "exe": event.Bytes(argv0), "exepath": event.Str(p.exe),
-		"args": event.Bytes(rest), "cwd": event.Str(p.cwd),
+		"args": event.Bytes(rest), "cwd": event.Str(p.cwd), "env": event.Bytes(p.env),
 		"uid": event.Int(p.uid), "gid": event.Int(p.gid), "euid": event.Int(p.euid), "egid": event.Int(p.egid),
 		"loginuid": event.Int(p.loginuid), "tty": event.Int(p.tty),
 		"vpid": event.Int(p.vpid), "vtid": event.Int(p.vpid), "pgid": event.Int(p.pgid), "vpgid": event.Int(p.pgid),

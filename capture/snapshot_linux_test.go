@@ -25,17 +25,17 @@ func TestSyscallKinds(t *testing.T) {
 func TestContainerID(t *testing.T) {
 	const id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 	for _, c := range []struct{ cgroup, id, runtime string }{
-		{"/system.slice/docker-" + id + ".scope", "0123456789ab", "docker"},
-		{"/docker/" + id, "0123456789ab", "docker"},
-		{"/kubepods.slice/kubepods-burstable.slice/kubepods-pod1.slice/cri-containerd-" + id + ".scope", "0123456789ab", "containerd"},
-		{"/machine.slice/libpod-" + id + ".scope/container", "0123456789ab", "podman"},
-		{"/kubepods.slice/kubepods-besteffort.slice/crio-" + id + ".scope", "0123456789ab", "cri-o"},
-		{"/kubepods/burstable/pod5f2d/" + id, "0123456789ab", "containerd"},
+		{"/system.slice/docker-" + id + ".scope", id, "docker"},
+		{"/docker/" + id, id, "docker"},
+		{"/kubepods.slice/kubepods-burstable.slice/kubepods-pod1.slice/cri-containerd-" + id + ".scope", id, "containerd"},
+		{"/machine.slice/libpod-" + id + ".scope/container", id, "podman"},
+		{"/kubepods.slice/kubepods-besteffort.slice/crio-" + id + ".scope", id, "cri-o"},
+		{"/kubepods/burstable/pod5f2d/" + id, id, "containerd"},
 		{"/user.slice/user-1000.slice/session-2.scope", "", ""},
 	} {
-		id, rt := containerID(c.cgroup)
-		if id != c.id || rt != c.runtime {
-			t.Errorf("%s: got %q %q, want %q %q", c.cgroup, id, rt, c.id, c.runtime)
+		got, rt := containerID(c.cgroup)
+		if got != c.id || rt != c.runtime {
+			t.Errorf("%s: got %q %q, want %q %q", c.cgroup, got, rt, c.id, c.runtime)
 		}
 	}
 }

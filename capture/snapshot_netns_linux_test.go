@@ -4,6 +4,7 @@ package capture
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -45,7 +46,7 @@ func TestSnapshotForeignNetns(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n atomic.Uint64
-	if err := writeSnapshot(w, &n); err != nil {
+	if _, err := writeSnapshot(context.Background(), w, &n, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Close(); err != nil {

@@ -133,6 +133,7 @@ func decodeExec(nr uint32, p []byte, e *event.Event) error {
 	}
 	argv0, args := splitArgv(bl[blobArgs])
 	return fill(e, k, func(set setter) {
+		set("env", event.Bytes(terminate(bl[blobEnv])))
 		set("filename", event.Bytes(bl[blobFilename]))
 		set("exe", event.Bytes(argv0))
 		set("args", event.Bytes(args))
@@ -224,11 +225,16 @@ func splitArgv(b []byte) (argv0, rest []byte) {
 	if i < 0 {
 		return b, nil
 	}
-	argv0, rest = b[:i], b[i+1:]
-	if len(rest) > 0 && rest[len(rest)-1] != 0 {
-		rest = append(append(make([]byte, 0, len(rest)+1), rest...), 0)
+	return b[:i], terminate(b[i+1:])
+}
+
+// terminate returns NUL-separated items as a NUL-terminated list: a truncated environment ends
+// inside its last item, which is kept, cut, as Falco keeps it.
+func terminate(b []byte) []byte {
+	if len(b) == 0 || b[len(b)-1] == 0 {
+		return b
 	}
-	return argv0, rest
+	return append(append(make([]byte, 0, len(b)+1), b...), 0)
 }
 
 // tupleOf decodes a struct sensor_tuple blob; ok is false when it is absent or malformed.

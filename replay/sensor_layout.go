@@ -18,7 +18,8 @@ const (
 	sensorRecExit    = 4
 )
 
-// Blob tags.
+// Blob tags. They are append-only: a tag this decoder does not know is skipped, so the sensor
+// adds blobs within layout version 1.
 const (
 	blobArg0     = 1
 	blobSockaddr = 8
@@ -31,7 +32,8 @@ const (
 	blobExepath  = 15
 	blobCwd      = 16
 	blobCgroup   = 17
-	numBlobTags  = 18
+	blobEnv      = 18 // absent from records of older sensors: no env, not an empty one
+	numBlobTags  = 19
 )
 
 // Exec flags of sensorExec.Flags.
@@ -39,6 +41,9 @@ const (
 	execUpperLayer = 1
 	execLowerLayer = 2
 	execNoLinks    = 4
+	// execEnvTruncated: blobEnv holds a prefix of the environment (at most 4 KiB were kept),
+	// or is missing because the record was full.
+	execEnvTruncated = 8
 )
 
 type sensorHdr struct {

@@ -157,6 +157,15 @@ func TestDecodeSensorRecord(t *testing.T) {
 				"exepath": "/tmp/xmrig", "cwd": "/", "comm": "miner", "ptid": 7, "uid": 1000, "euid": 0,
 				"pid": 42, "tid": 43, "cgroups": "/system.slice/docker-abc.scope",
 				"flags": event.ExeUpperLayer, "exe_ino": 99}},
+		{"execve env", rec(sensorExec{H: hdr(sensorRecExec, 59)}, blobArgs, "true\x00",
+			blobEnv, "FOO=bar\x00LD_PRELOAD=/tmp/x.so\x00"), "execve", 0,
+			map[string]any{"exe": "true", "env": "FOO=bar\x00LD_PRELOAD=/tmp/x.so\x00"}},
+		// A truncated environment ends inside an item: the item is kept, terminated.
+		{"execve env truncated", rec(sensorExec{H: hdr(sensorRecExec, 59), Flags: execEnvTruncated},
+			blobEnv, "FOO=bar\x00PATH=/us"), "execve", 0, map[string]any{"env": "FOO=bar\x00PATH=/us\x00"}},
+		// Records of sensors older than the env blob have none.
+		{"execve no env", rec(sensorExec{H: hdr(sensorRecExec, 59)}, blobArgs, "true\x00"), "execve", 0,
+			map[string]any{"env": ""}},
 		{"memfd execve", rec(sensorExec{H: hdr(sensorRecExec, 322), Flags: execNoLinks}, blobExepath, "memfd:x\x00"),
 			"execveat", 0, map[string]any{"exepath": "/memfd:x (deleted)", "flags": event.ExeFromMemfd}},
 		{"clone", rec(fork), "clone", 50, map[string]any{"child_pid": 50, "child_tid": 50, "flags": 0x11, "comm": "bash"}},
@@ -226,6 +235,7 @@ func FuzzDecodeSensorRecord(f *testing.F) {
 	f.Add(uint16(1), rec(sensorSyscall{H: hdr(1, 90)}, blobArg0, "/x"))
 	f.Add(uint16(1), rec(sensorExec{H: hdr(2, 59)}, blobArgs, "a\x00b", blobExepath, "x\x00y\x00"))
 	f.Add(uint16(1), rec(sensorFork{H: hdr(3, 435)}))
+	f.Add(uint16(1), rec(sensorExec{H: hdr(2, 59), Flags: execEnvTruncated}, blobEnv, "A=1\x00B"))
 	f.Fuzz(func(t *testing.T, version uint16, raw []byte) {
 		var e event.Event
 		if err := DecodeSensorRecord(version, raw, &e); err != nil {
@@ -299,5 +309,30 @@ func TestDecodeRealSensorRecords(t *testing.T) {
 		if err := DecodeSensorRecord(SensorLayoutV1, r, &e); err != nil {
 			t.Errorf("record %d: %v", i, err)
 		}
+	}
+}
+
+// TestDecodeRealExecEnv decodes a real exec record of a process started with a chosen
+// environment (the seed real-type2-env, captured on a 6.18 kernel by running /bin/true with
+// FOO, LD_PRELOAD and HTTP_PROXY only).
+func TestDecodeRealExecEnv(t *testing.T) {
+	b, err := os.ReadFile("testdata/fuzz/FuzzDecodeSensorRecord/real-type2-env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	raw, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(lines[2], "[]byte("), ")"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e event.Event
+	if err := DecodeSensorRecord(SensorLayoutV1, []byte(raw), &e); err != nil {
+		t.Fatal(err)
+	}
+	env, _ := e.Arg("env")
+	args, _ := e.Arg("args")
+	if want := "FOO=bar\x00LD_PRELOAD=/tmp/x.so\x00HTTP_PROXY=http://10.0.0.9:3128\x00"; string(env.Bytes) != want ||
+		string(args.Bytes) != "env-seed\x00" {
+		t.Errorf("env %q args %q", env.Bytes, args.Bytes)
 	}
 }

@@ -13,10 +13,12 @@ char LICENSE[] SEC("license") = "GPL";
 #define SCRATCH 32768
 #define HALF 16384    /* blobs start below HALF, so a blob of up to HALF bytes fits */
 #define MAX_STR 4096  /* user strings and argv */
+#define MAX_ENV 4096  /* environment bytes kept at exec: libscap's SCAP_MAX_ENV_SIZE */
 #define MAX_NAME 256  /* one path component */
 #define MAX_DEPTH 32  /* path components walked */
 #define MAX_SNAP 4096 /* payload bytes */
 #define MAX_SOCKADDR 128
+_Static_assert(MAX_ENV <= MAX_SNAP, "put_user_bytes keeps at most MAX_SNAP bytes");
 
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
@@ -555,6 +557,19 @@ int BPF_PROG(sched_exec, struct task_struct *t, pid_t old_pid, struct linux_binp
 	off = put_path(s, off, BLOB_CWD, (__u64)BPF_CORE_READ(t, fs, pwd.dentry),
 		       (__u64)BPF_CORE_READ(t, fs, pwd.mnt));
 	off = put_cgroup(s, off, (__u64)BPF_CORE_READ(t, cgroups, dfl_cgrp, kn));
+	/* The environment goes last: a large one must not push the paths out of the record. */
+	__u64 es = BPF_CORE_READ(t, mm, env_start), ee = BPF_CORE_READ(t, mm, env_end);
+	if (ee > es) {
+		__u64 n = ee - es;
+		if (n > MAX_ENV) {
+			n = MAX_ENV;
+			e->flags |= EXEC_ENV_TRUNCATED;
+		}
+		__u32 next = put_user_bytes(s, off, BLOB_ENV, es, n);
+		if (next == off)
+			e->flags |= EXEC_ENV_TRUNCATED; /* no room left, or unreadable */
+		off = next;
+	}
 	emit(b, off);
 	return 0;
 }

@@ -1,6 +1,8 @@
 /* Record layouts shared by the BPF programs and, through the Go mirrors in
  * capture/layout.go and replay/sensor_layout.go, by user space. Layout version 1.
- * Changing any struct here needs a new SENSOR_LAYOUT_VERSION. */
+ * Changing any struct here needs a new SENSOR_LAYOUT_VERSION. Blob tags and flag bits are
+ * append-only and need none: decoders skip tags and ignore bits they do not know, so a record
+ * with a new blob still decodes, without it, where an older decoder reads it. */
 #ifndef SAKER_SENSOR_H
 #define SAKER_SENSOR_H
 
@@ -24,11 +26,13 @@
 #define BLOB_EXEPATH 15 /* exe path components, leaf first, NUL-terminated */
 #define BLOB_CWD 16     /* cwd components, leaf first, NUL-terminated */
 #define BLOB_CGROUP 17  /* cgroup v2 path components, leaf first, NUL-terminated */
+#define BLOB_ENV 18     /* environment as the new image sees it, NUL-separated; older captures lack it */
 
 /* Exec flags (sensor_exec.flags). */
 #define EXEC_UPPER_LAYER 1
 #define EXEC_LOWER_LAYER 2
 #define EXEC_NO_LINKS 4 /* the executable has no link left: memfd or deleted */
+#define EXEC_ENV_TRUNCATED 8 /* BLOB_ENV holds a prefix of the environment, or is missing */
 
 struct sensor_hdr {
 	__u64 ts; /* CLOCK_BOOTTIME ns */
