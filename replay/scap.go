@@ -20,13 +20,25 @@ import (
 //
 // It yields the snapshot records as meta events first, in file order: procinfo for every thread
 // of the process lists, fdinfo for every fd of the fd lists, userinfo and groupinfo for the user
-// lists; they have TS 0, as they describe the host before the first event. Then one event per
-// syscall: exit records become events, with the parameters of their enter record merged in
-// (older captures carry some parameters only on enter), and enter-only records (procexit, user
-// and container records) become events of their own. Events keep the scap timestamp (Unix
+// lists. They describe the host when the capture started, which the file does not timestamp:
+// they carry the timestamp of the section's first timestamped event record (whatever its type;
+// old libs write procinfo records with TS 0 before the first syscall), so that outputs and
+// databases show when the capture began; a section without event records leaves them at TS 0.
+// Then one event per syscall: exit records become events, with the parameters of their enter
+// record merged in (older captures carry some parameters only on enter; recent libs append
+// them to the exit record instead), and enter-only records (procexit, user and container
+// records) become events of their own. Events keep the scap timestamp (Unix
 // nanoseconds; see Wall) and the thread id; PID is the thread's process as the snapshot, clone
 // and execve records tell it, else the thread id. Records of types saker does not map are
 // skipped and counted in Stats, never fatal.
+//
+// What the records leave out, the reader derives where the capture tells it: the L4 protocol
+// of IP socket tuples (scap tuples carry none) from the socket's type as the fd lists and
+// socket(2) gave it, followed through dup*, fcntl, fork and close (tuples of sockets opened
+// before the capture and missing from the fd lists, or of raw sockets, stay at protocol 0);
+// fcntl's command translated from the driver's numbering to Linux's; and the filename of a
+// successful execve whose layout lacks it (before execve_18), from the trusted exe path or from
+// an argv[0] that is a path, resolved against the working directory.
 //
 // Next returns ErrScapTruncated or ErrScapCorrupt (wrapped with the file name and byte offset)
 // when the block framing breaks; the error is sticky. Records whose inner lengths do not add up
@@ -39,7 +51,16 @@ type ScapSource struct {
 	stats   ScapStats
 	err     error
 
-	pending *scapBlock // a block read ahead by NewScapSource, not yet processed
+	// ahead holds blocks read ahead (copies), to be processed before reading on: the block
+	// after the section header, and the blocks up to a section's first event record, read to
+	// timestamp the snapshot. aheadErr is the read error that ended the read-ahead, returned
+	// once ahead is drained.
+	ahead    []scapBlock
+	aheadErr error
+	// snapTS is the timestamp of the snapshot records of the current section, snapKnown
+	// whether it has been looked for.
+	snapTS    uint64
+	snapKnown bool
 
 	// The metadata block being turned into meta events, one entry per call to Next.
 	metaType uint32
@@ -48,8 +69,9 @@ type ScapSource struct {
 	metaEnd  int64  // offset of the end of the metadata block's body
 	fdbuf    []byte
 
-	pids   map[uint64]uint32 // thread id -> process id, from snapshots, clone and execve
-	enters map[uint64]*scapEnter
+	pids    map[uint64]uint32 // thread id -> process id, from snapshots, clone and execve
+	sockets scapSockets       // L4 protocols of the IP sockets processes hold
+	enters  map[uint64]*scapEnter
 
 	num uint64 // events yielded
 }
@@ -116,11 +138,12 @@ func newScapSource(r io.Reader, name string) (*ScapSource, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	s := &ScapSource{
-		name:   name,
-		blocks: blocks,
-		pids:   map[uint64]uint32{},
-		enters: map[uint64]*scapEnter{},
-		stats:  ScapStats{SkippedByType: map[uint16]uint64{}, SkippedBlocks: map[uint32]uint64{}},
+		name:    name,
+		blocks:  blocks,
+		pids:    map[uint64]uint32{},
+		sockets: scapSockets{},
+		enters:  map[uint64]*scapEnter{},
+		stats:   ScapStats{SkippedByType: map[uint16]uint64{}, SkippedBlocks: map[uint32]uint64{}},
 	}
 	if closer != nil {
 		s.closers = append(s.closers, closer)
@@ -151,7 +174,7 @@ func newScapSource(r io.Reader, name string) (*ScapSource, error) {
 				s.problem(b.off, err)
 			}
 		} else {
-			s.pending = &b
+			s.ahead = append(s.ahead, b.clone())
 		}
 	} else if err != io.EOF {
 		s.err = fmt.Errorf("%s: %w", name, err)
@@ -167,6 +190,7 @@ func (s *ScapSource) section(b scapBlock) error {
 	if err != nil {
 		return err
 	}
+	s.snapTS, s.snapKnown = 0, false
 	s.machine.Version = strconv.Itoa(int(sec.major)) + "." + strconv.Itoa(int(sec.minor))
 	s.machine.Comments = append(s.machine.Comments, sec.comments...)
 	return nil
@@ -211,20 +235,13 @@ func (s *ScapSource) Next(e *event.Event) error {
 		if s.err != nil {
 			return s.err
 		}
-		var b scapBlock
-		if s.pending != nil {
-			b, s.pending = *s.pending, nil
-		} else {
-			var err error
-			b, err = s.blocks.next()
-			if err != nil {
-				if err != io.EOF {
-					err = fmt.Errorf("%s: %w", s.name, err)
-				}
-				s.err = err
-				return err
+		b, err := s.nextBlock()
+		if err != nil {
+			if err != io.EOF {
+				err = fmt.Errorf("%s: %w", s.name, err)
 			}
-			s.stats.Blocks++
+			s.err = err
+			return err
 		}
 		ok, err := s.block(b, e)
 		if err != nil {
@@ -236,6 +253,58 @@ func (s *ScapSource) Next(e *event.Event) error {
 				s.stats.Meta++
 			}
 			return s.yield(e)
+		}
+	}
+}
+
+// nextBlock returns the next block: a block read ahead, else the next one of the stream.
+func (s *ScapSource) nextBlock() (scapBlock, error) {
+	if len(s.ahead) > 0 {
+		b := s.ahead[0]
+		s.ahead[0] = scapBlock{}
+		s.ahead = s.ahead[1:]
+		return b, nil
+	}
+	if s.aheadErr != nil {
+		err := s.aheadErr
+		s.aheadErr = nil
+		return scapBlock{}, err
+	}
+	b, err := s.blocks.next()
+	if err == nil {
+		s.stats.Blocks++
+	}
+	return b, err
+}
+
+// findSnapTS sets snapTS to the first nonzero timestamp of an event record of the section,
+// reading ahead (and keeping copies of) the blocks before it. It stops at the next section
+// header, at the end of the stream and at a read error, which nextBlock returns in turn.
+func (s *ScapSource) findSnapTS() {
+	s.snapKnown = true
+	for _, b := range s.ahead {
+		if b.typ == scapBlockSHB {
+			return
+		}
+		if ts, ok := scapEventTS(b); ok && ts != 0 {
+			s.snapTS = ts
+			return
+		}
+	}
+	for s.aheadErr == nil {
+		b, err := s.blocks.next()
+		if err != nil {
+			s.aheadErr = err
+			return
+		}
+		s.stats.Blocks++
+		s.ahead = append(s.ahead, b.clone())
+		if b.typ == scapBlockSHB {
+			return
+		}
+		if ts, ok := scapEventTS(b); ok && ts != 0 {
+			s.snapTS = ts
+			return
 		}
 	}
 }
@@ -281,6 +350,11 @@ func (s *ScapSource) block(b scapBlock, e *event.Event) (bool, error) {
 }
 
 func (s *ScapSource) startMeta(b scapBlock) {
+	if !s.snapKnown {
+		// Reading ahead reuses the block buffer that b.body may point into.
+		b = b.clone()
+		s.findSnapTS()
+	}
 	s.meta, s.metaType = scapCursor{b: b.body}, b.typ
 	s.metaEnd = b.off + 8 + int64(len(b.body))
 }
@@ -298,7 +372,11 @@ func (s *ScapSource) nextMeta(e *event.Event) bool {
 		var f scapFD
 		f, s.fdbuf, err = parseScapFD(&s.meta, s.metaType == scapBlockFDLV2, s.fdbuf[:0])
 		if err == nil {
-			setFdinfo(e, s.pid(s.metaTID), uint32(s.metaTID), &f)
+			pid := s.pid(s.metaTID)
+			setFdinfo(e, pid, uint32(s.metaTID), &f)
+			if len(f.tuple) >= 2 && (f.tuple[0] == event.AFInet || f.tuple[0] == event.AFInet6) {
+				s.sockets.set(pid, f.fd, f.tuple[1])
+			}
 		}
 	case scapBlockUL, scapBlockULInt, scapBlockULV2:
 		err = parseScapUser(&s.meta, s.metaType == scapBlockULV2, e)
@@ -314,6 +392,7 @@ func (s *ScapSource) nextMeta(e *event.Event) bool {
 		s.problem(off, fmt.Errorf("block type %#x: %w", s.metaType, err))
 		return false
 	}
+	e.TS = s.snapTS
 	return true
 }
 

@@ -111,6 +111,12 @@ type scapBlock struct {
 	body []byte
 }
 
+// clone returns b with a body of its own, which later reads do not overwrite.
+func (b scapBlock) clone() scapBlock {
+	b.body = append([]byte(nil), b.body...)
+	return b
+}
+
 // next reads the next block. It returns io.EOF at a clean end between blocks,
 // ErrScapTruncated when the input ends inside a block and ErrScapCorrupt when the block's
 // lengths are impossible or its trailer disagrees with its header.

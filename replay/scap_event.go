@@ -3,6 +3,8 @@ package replay
 import (
 	"encoding/binary"
 	"fmt"
+	"path"
+	"strings"
 
 	"saker/event"
 )
@@ -15,6 +17,23 @@ const (
 	// scapMaxParams bounds the parameter count of one record (libscap's events have at most 32).
 	scapMaxParams = 64
 )
+
+// scapEventTS returns the timestamp of the event record in b, and false when b is not an event
+// block or too short to hold one.
+func scapEventTS(b scapBlock) (uint64, bool) {
+	pre := 2
+	switch b.typ {
+	case scapBlockEV, scapBlockEVInt, scapBlockEVV2, scapBlockEVV2Large:
+	case scapBlockEVF, scapBlockEVFV2, scapBlockEVFV2Large:
+		pre += 4
+	default:
+		return 0, false
+	}
+	if len(b.body) < pre+scapHdrV1 {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(b.body[pre:]), true
+}
 
 // eventBlock decodes one event block into e. It reports whether e holds an event to yield;
 // records saker skips, enter records waiting for their exit and malformed records report false.
@@ -102,10 +121,12 @@ func (s *ScapSource) eventBlock(b scapBlock, e *event.Event) bool {
 	return true
 }
 
-// scapIDs are the caller's ids as process events report them.
+// scapIDs are the caller's ids as process events report them, and what else the decoding of
+// one event learnt that its parameters do not hold.
 type scapIDs struct {
 	tid, pid int64
 	has      bool
+	fcntlCmd bool // the record carried fcntl's command
 }
 
 // keepEnter stores an enter record until its exit arrives, reusing the thread's buffer.
@@ -169,7 +190,7 @@ func scapParamsFit(area []byte, nparams, lenSize int) bool {
 }
 
 // decodeParams decodes the parameters of one record (already checked by scapParamsFit) into e
-// following spec; parameters past those spec lists are ignored.
+// following spec; parameters past those spec lists are ignored, and so are empty ones.
 func (s *ScapSource) decodeParams(e *event.Event, spec *scapEventSpec, area []byte, nparams int, ids *scapIDs) {
 	lenSize := 2
 	if spec.large() {
@@ -185,6 +206,11 @@ func (s *ScapSource) decodeParams(e *event.Event, spec *scapEventSpec, area []by
 			continue
 		}
 		p := &spec.params[i]
+		if n == 0 {
+			// Absent: libs writes empty parameters where it has no value (converted
+			// captures, failed reads), and they must not erase what the enter record gave.
+			continue
+		}
 		if p.class == scapSigned && len(p.name) == 3 && (p.name == "tid" || p.name == "pid") && scapIsProcessKind(spec.kind) {
 			x, _ := scapInt(v, true)
 			if p.name == "tid" {
@@ -204,6 +230,9 @@ func (s *ScapSource) decodeParams(e *event.Event, spec *scapEventSpec, area []by
 				x = scapOpenFlags(x)
 			case scapConvClone:
 				x = scapCloneFlags(x)
+			case scapConvFcntl:
+				x = scapFcntlCmd(x)
+				ids.fcntlCmd = true
 			}
 			if p.to == scapToRes {
 				e.Res = x
@@ -232,6 +261,37 @@ func (s *ScapSource) decodeParams(e *event.Event, spec *scapEventSpec, area []by
 			a.Bytes = appendScapTuple(a.Bytes[:0], v, spec.inbound())
 		}
 	}
+}
+
+// deriveScapFilename fills the filename of a successful execve when the record has none: execve
+// enter layouts before 18 do not carry it (and a failed execve's exit describes the caller's
+// image, not the file it tried). The trusted exe path of newer layouts is the file that ran; else
+// argv[0] names the file when it holds a slash (execve(2) takes such a path as it is, relative
+// to the working directory, while a bare name was looked up in PATH by the caller, which the
+// capture does not tell), and is resolved against cwd. Otherwise filename stays empty, as
+// Falco's evt.arg.filename is for those layouts.
+func deriveScapFilename(e *event.Event) {
+	k := event.KindExecve
+	fn := &e.Args[k.ParamIndex("filename")]
+	if len(fn.Bytes) > 0 {
+		return
+	}
+	if p := e.Args[k.ParamIndex("exepath")].Bytes; len(p) > 0 {
+		fn.Bytes = append(fn.Bytes[:0], p...)
+		return
+	}
+	exe := string(e.Args[k.ParamIndex("exe")].Bytes)
+	if !strings.Contains(exe, "/") {
+		return
+	}
+	if !path.IsAbs(exe) {
+		cwd := string(e.Args[k.ParamIndex("cwd")].Bytes)
+		if !path.IsAbs(cwd) {
+			return
+		}
+		exe = path.Join(cwd, exe)
+	}
+	fn.Bytes = append(fn.Bytes[:0], path.Clean(exe)...)
 }
 
 func scapIsProcessKind(k event.Kind) bool {
@@ -268,6 +328,9 @@ func (s *ScapSource) process(e *event.Event, ids *scapIDs) {
 		if ids.has && e.Res == 0 {
 			s.pids[tid] = uint32(ids.pid)
 		}
+		if e.Kind == event.KindExecve && e.Res == 0 {
+			deriveScapFilename(e)
+		}
 	case event.KindAccept, event.KindAccept4:
 		// Falco's evt.arg.fd of accept is the new connection's fd, which is also the result.
 		if e.Res >= 0 {
@@ -275,6 +338,7 @@ func (s *ScapSource) process(e *event.Event, ids *scapIDs) {
 		}
 	}
 	e.PID = s.pid(tid)
+	s.trackSockets(e, ids)
 	if e.Kind == event.KindProcexit {
 		delete(s.pids, tid)
 		delete(s.enters, tid)

@@ -54,6 +54,7 @@ const (
 	scapConvNone scapConv = iota
 	scapConvOpen
 	scapConvClone
+	scapConvFcntl
 )
 
 func (s *scapEventSpec) exit() bool    { return s.flags&scapExit != 0 }
@@ -137,7 +138,8 @@ func appendScapSockaddr(dst, b []byte) []byte {
 // u64 socket pointers and a NUL-terminated path) to event.Tuple's encoding. Scap tuples are
 // source->destination as the driver saw the connection; inbound (accept, recv*) tuples are
 // peer->local and are swapped so that Local is the calling process's end. The L4 protocol is
-// not in a scap tuple and is left 0.
+// not in a scap tuple and is left 0 here; ScapSource fills it from the socket's state where it
+// knows it (scapSockets).
 func appendScapTuple(dst, b []byte, inbound bool) []byte {
 	if len(b) == 0 {
 		return dst
@@ -218,3 +220,26 @@ var scapCloneBits = [...][2]int64{
 
 // Linux CLONE_THREAD, to tell a new thread from a new process.
 const linuxCloneThread = 0x10000
+
+// scapFcntlCmd converts a PPM_FCNTL_* command (the driver's own numbering) to Linux's F_* value.
+// PPM_FCNTL_UNKNOWN and numbers the driver does not define become -1, which no F_* value is:
+// Linux's F_DUPFD is 0, so leaving them as they are would misname them.
+func scapFcntlCmd(v int64) int64 {
+	if c, ok := scapFcntlCmds[v]; ok {
+		return c
+	}
+	return -1
+}
+
+// scapFcntlCmds maps PPM_FCNTL_* (driver/ppm_events_public.h) to Linux F_* (asm-generic/fcntl.h,
+// linux/fcntl.h). The *64 commands exist only on 32-bit kernels.
+var scapFcntlCmds = map[int64]int64{
+	1: 0, 2: 1, 3: 2, 4: 3, 5: 4, // F_DUPFD F_GETFD F_SETFD F_GETFL F_SETFL
+	6: 5, 8: 6, 9: 7, // F_GETLK F_SETLK F_SETLKW
+	10: 8, 12: 9, 13: 10, 15: 11, // F_SETOWN F_GETOWN F_SETSIG F_GETSIG
+	17: 12, 18: 13, 19: 14, // F_GETLK64 F_SETLK64 F_SETLKW64
+	21: 15, 22: 16, // F_SETOWN_EX F_GETOWN_EX
+	23: 1024, 24: 1025, 25: 1029, 26: 1030, 27: 1026, // F_SETLEASE F_GETLEASE F_CANCELLK F_DUPFD_CLOEXEC F_NOTIFY
+	28: 1031, 29: 1032, // F_SETPIPE_SZ F_GETPIPE_SZ
+	30: 36, 31: 37, 32: 38, // F_OFD_GETLK F_OFD_SETLK F_OFD_SETLKW
+}

@@ -39,13 +39,17 @@ import (
 //     0); sysdig fills in another local address in fd.name, saker's tuple keeps what the
 //     kernel reported.
 //   - old captures call dup, dup2 and dup3 all "dup" (one scap event); saker keeps that name.
+//   - derived-filename: execve layouts before 18 carry no filename, and sysdig 0.29.3 leaves
+//     proc.exepath empty after them; saker fills execve's filename from argv[0] when it is a
+//     path (resolved against cwd), which analyze then uses as the exe path. A bare argv[0]
+//     ("curl", found through PATH) stays empty in both.
 
-const scapSysdigFormat = "*%evt.num\x1f%evt.rawtime\x1f%thread.tid\x1f%evt.type\x1f%proc.name\x1f%proc.pid\x1f%fd.name\x1f%proc.cmdline"
+const scapSysdigFormat = "*%evt.num\x1f%evt.rawtime\x1f%thread.tid\x1f%evt.type\x1f%proc.name\x1f%proc.pid\x1f%fd.name\x1f%proc.cmdline\x1f%proc.exepath"
 
 // scapSysdigRow is one line of sysdig's output.
 type scapSysdigRow struct {
-	num, ts, tid                    uint64
-	typ, name, pid, fdname, cmdline string
+	num, ts, tid                             uint64
+	typ, name, pid, fdname, cmdline, exepath string
 }
 
 // scapRunSysdig runs sysdig on file with filter. Debian's sysdig 0.29.3 predates section
@@ -53,31 +57,41 @@ type scapSysdigRow struct {
 // the same capture without comments (curl_google.scap), which holds the same events.
 func scapRunSysdig(t *testing.T, file, filter string) []scapSysdigRow {
 	t.Helper()
-	out, err := scapSysdigOutput(file, filter)
-	if err != nil && strings.HasSuffix(file, "_comments.scap") {
-		twin := strings.TrimSuffix(file, "_comments.scap") + ".scap"
-		t.Logf("sysdig cannot read %s (%v); comparing with %s", filepath.Base(file), err, filepath.Base(twin))
-		out, err = scapSysdigOutput(twin, filter)
-	}
-	if err != nil {
-		t.Skipf("sysdig cannot read %s: %v", filepath.Base(file), err)
-	}
 	var rows []scapSysdigRow
-	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
-		f := strings.Split(line, "\x1f")
-		if len(f) != 8 {
-			continue
-		}
+	for _, f := range scapSysdigFields(t, file, filter, scapSysdigFormat) {
 		num, _ := strconv.ParseUint(f[0], 10, 64)
 		ts, _ := strconv.ParseUint(f[1], 10, 64)
 		tid, _ := strconv.ParseUint(f[2], 10, 64)
-		rows = append(rows, scapSysdigRow{num: num, ts: ts, tid: tid, typ: f[3], name: f[4], pid: f[5], fdname: f[6], cmdline: f[7]})
+		rows = append(rows, scapSysdigRow{num: num, ts: ts, tid: tid, typ: f[3], name: f[4], pid: f[5], fdname: f[6], cmdline: f[7], exepath: f[8]})
 	}
 	return rows
 }
 
-func scapSysdigOutput(file, filter string) ([]byte, error) {
-	cmd := exec.Command("sysdig", "-r", file, filter, "-p", scapSysdigFormat)
+// scapSysdigFields runs sysdig on file with filter and a format of \x1f-separated fields, and
+// returns the fields of each line that has as many as the format.
+func scapSysdigFields(t *testing.T, file, filter, format string) [][]string {
+	t.Helper()
+	out, err := scapSysdigOutput(file, filter, format)
+	if err != nil && strings.HasSuffix(file, "_comments.scap") {
+		twin := strings.TrimSuffix(file, "_comments.scap") + ".scap"
+		t.Logf("sysdig cannot read %s (%v); comparing with %s", filepath.Base(file), err, filepath.Base(twin))
+		out, err = scapSysdigOutput(twin, filter, format)
+	}
+	if err != nil {
+		t.Skipf("sysdig cannot read %s: %v", filepath.Base(file), err)
+	}
+	n := strings.Count(format, "\x1f") + 1
+	var lines [][]string
+	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+		if f := strings.Split(line, "\x1f"); len(f) == n {
+			lines = append(lines, f)
+		}
+	}
+	return lines
+}
+
+func scapSysdigOutput(file, filter, format string) ([]byte, error) {
+	cmd := exec.Command("sysdig", "-r", file, filter, "-p", format)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -162,6 +176,20 @@ func TestScapSysdigDifferential(t *testing.T) {
 				}
 				if g.cmdline != w.cmdline {
 					t.Errorf("evt.num %d %s: proc.cmdline %q, sysdig %q", w.num, w.typ, g.cmdline, w.cmdline)
+				}
+				if g.e.Kind == event.KindExecve && g.e.Res == 0 {
+					// analyze's exe path after an execve: the trusted path, else the filename.
+					exe := string(scapArg(g.e, "exepath").Bytes)
+					if exe == "" {
+						exe = string(scapArg(g.e, "filename").Bytes)
+					}
+					switch {
+					case exe == w.exepath:
+					case w.exepath == "" && exe != "":
+						byDesign["derived-filename"]++
+					default:
+						t.Errorf("evt.num %d %s: exe path %q, sysdig proc.exepath %q", w.num, w.typ, exe, w.exepath)
+					}
 				}
 				switch {
 				case g.reconnect:
@@ -416,4 +444,45 @@ func scapUnspecifiedLocal(got, want string) bool {
 	gl, gr, ok1 := strings.Cut(got, "->")
 	_, wr, ok2 := strings.Cut(want, "->")
 	return ok1 && ok2 && gr == wr && (gl == ":::0" || gl == "0.0.0.0:0")
+}
+
+// TestScapSysdigL4Proto compares the L4 protocol saker fills into syscall tuples (scap tuples do
+// not carry it; the reader derives it from the fd lists and socket(2) calls, see scapSockets)
+// with sysdig's fd.l4proto for the same events. An event whose tuple saker could not type is a
+// failure when sysdig knows the protocol, so that the derivation stays complete on the corpus.
+func TestScapSysdigL4Proto(t *testing.T) {
+	if _, err := exec.LookPath("sysdig"); err != nil {
+		t.Skip("sysdig is not on PATH; the differential test needs Debian's sysdig package")
+	}
+	names := map[uint8]string{event.ProtoTCP: "tcp", event.ProtoUDP: "udp", 1: "icmp"}
+	for _, file := range scapCorpus(t) {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			want := map[[2]uint64]string{}
+			for _, f := range scapSysdigFields(t, file, "evt.dir=<", "%evt.rawtime\x1f%thread.tid\x1f%fd.l4proto") {
+				ts, _ := strconv.ParseUint(f[0], 10, 64)
+				tid, _ := strconv.ParseUint(f[1], 10, 64)
+				want[[2]uint64{ts, tid}] = f[2]
+			}
+			compared := 0
+			for k, r := range scapSakerRows(t, file) {
+				a, ok := r.e.Arg("tuple")
+				if !ok {
+					continue
+				}
+				tu, err := event.ParseTuple(a.Bytes)
+				if err != nil || (tu.Family != event.AFInet && tu.Family != event.AFInet6) {
+					continue
+				}
+				w, ok := want[k]
+				if !ok || w == "<NA>" {
+					continue
+				}
+				compared++
+				if got := names[tu.Proto]; got != w {
+					t.Errorf("%s at %d tid %d: l4proto %q (%d), sysdig %q", r.e.Kind, k[0], k[1], got, tu.Proto, w)
+				}
+			}
+			t.Logf("%d tuples compared", compared)
+		})
+	}
 }

@@ -67,8 +67,21 @@ func TestScapCorpusReadsToEnd(t *testing.T) {
 			if st.Meta == 0 {
 				t.Errorf("no snapshot events")
 			}
-			var lastTS uint64
+			var lastTS, snapTS uint64
 			for i, e := range evs {
+				// Snapshot records carry the first event record's time (see ScapSource); user and
+				// group records may also come from event records of their own.
+				if k := e.Kind; (k == event.KindUserinfo || k == event.KindGroupinfo) && e.TS == 0 {
+					t.Fatalf("event %d: %v at 0", e.Num, k)
+				}
+				if k := e.Kind; k == event.KindProcinfo || k == event.KindFdinfo {
+					if snapTS == 0 {
+						snapTS = e.TS
+					}
+					if e.TS == 0 || e.TS != snapTS || lastTS != 0 {
+						t.Fatalf("event %d: %v at %d, snapshot at %d, after events up to %d", e.Num, k, e.TS, snapTS, lastTS)
+					}
+				}
 				if e.Num != uint64(i+1) {
 					t.Fatalf("event %d numbered %d", i+1, e.Num)
 				}

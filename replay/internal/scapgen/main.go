@@ -34,7 +34,9 @@ var classes = map[string]string{
 	"sockaddr": "scapSockaddr", "socktuple": "scapTuple",
 }
 
-var convs = map[string]string{"": "scapConvNone", "open": "scapConvOpen", "clone": "scapConvClone"}
+var convs = map[string]string{
+	"": "scapConvNone", "open": "scapConvOpen", "clone": "scapConvClone", "fcntl": "scapConvFcntl",
+}
 
 type param struct {
 	name, class, conv string
