@@ -55,22 +55,23 @@ func DecodeEvent(b []byte, e *event.Event) error {
 	if int(n) > len(k.Params()) {
 		return fmt.Errorf("%s event with %d arguments, the schema has %d: %w", k, n, len(k.Params()), ErrCorrupt)
 	}
-	ts, num := e.TS, e.Num
-	e.Reset()
-	e.TS, e.Num = ts, num
+	// Only the arguments past n need clearing; the first n are all written below.
+	for i := int(n); i < int(e.NArgs); i++ {
+		e.Args[i] = event.Arg{Bytes: e.Args[i].Bytes[:0]}
+	}
 	e.Kind, e.CPU, e.PID, e.TID, e.Res, e.NArgs = k, uint16(cpu), uint32(pid), uint32(tid), res, n
-	params := k.Params()
+	ints := k.IntParams()
 	for i := range int(n) {
 		x := d.uvarint()
-		if (x&1 == 0) != params[i].Type.IsInt() {
+		if (x&1 == 0) != (ints&(1<<i) != 0) {
 			d.fail()
 			break
 		}
 		if x&1 == 0 {
-			e.Args[i].Int = unzigzag(x >> 1)
+			e.Args[i] = event.Arg{Int: unzigzag(x >> 1)}
 			continue
 		}
-		e.Args[i].Bytes = d.bytes(x >> 1)
+		e.Args[i] = event.Arg{Bytes: d.bytes(x >> 1)}
 	}
 	if d.err != nil {
 		return fmt.Errorf("%s event arguments: %w", k, ErrCorrupt)
@@ -91,6 +92,11 @@ type decoder struct {
 }
 
 func (d *decoder) uvarint() uint64 {
+	if len(d.b) > 0 && d.b[0] < 0x80 { // most values fit one byte
+		v := uint64(d.b[0])
+		d.b = d.b[1:]
+		return v
+	}
 	v, n := binary.Uvarint(d.b)
 	if n <= 0 {
 		d.fail()

@@ -113,6 +113,28 @@ func Kinds() []Kind {
 	return ks
 }
 
+// IntParams returns a bit set of the kind's parameters whose values live in Arg.Int: bit i is
+// set when parameter i has an integer type. Decoders use it to check encodings without
+// walking the schema per argument.
+func (k Kind) IntParams() uint64 {
+	if !k.Valid() {
+		return 0
+	}
+	return intParams[k]
+}
+
+var intParams = func() [len(kinds)]uint64 {
+	var m [len(kinds)]uint64
+	for k := range kinds {
+		for i, p := range kinds[k].params {
+			if p.Type.IsInt() {
+				m[k] |= 1 << i
+			}
+		}
+	}
+	return m
+}()
+
 var kindsByName = func() map[string]Kind {
 	m := make(map[string]Kind, len(kinds))
 	for k := Kind(1); int(k) < len(kinds); k++ {
