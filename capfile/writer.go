@@ -83,6 +83,12 @@ func Create(dir string, opts WriterOptions) (*Writer, error) {
 	if len(ents) > 0 {
 		return nil, fmt.Errorf("%s: %w: choose a new directory", dir, ErrNotEmpty)
 	}
+	// Keep room for the final manifest: a capture that fills the disk must still be able to
+	// say so. The reserve is given back just before the manifest is written at Close.
+	if err := os.WriteFile(filepath.Join(dir, reserveName), make([]byte, reserveSize), 0o600); err != nil {
+		os.Remove(filepath.Join(dir, reserveName))
+		return nil, fmt.Errorf("%s: reserving room for the manifest: %w", dir, err)
+	}
 	w := &Writer{dir: dir, opts: opts, enc: newEncoder(), dataSeq: map[string]int{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	w.man = Manifest{FormatVersion: FormatVersion, SakerVersion: opts.SakerVersion,
@@ -295,11 +301,18 @@ func (w *Writer) Close() error {
 		}
 	}
 	w.man.Files = append([]FileEntry{}, w.closed...)
+	os.Remove(filepath.Join(w.dir, reserveName))
 	if err := writeManifest(w.dir, &w.man); err != nil && w.err == nil {
 		w.err = err
 	}
 	return w.err
 }
+
+// The reserve file holds disk space for the final manifest while a capture runs.
+const (
+	reserveName = ".manifest-reserve"
+	reserveSize = 512 << 10
+)
 
 // Err returns the writer's sticky error, if any.
 func (w *Writer) Err() error {
