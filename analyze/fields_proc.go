@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"bytes"
 	"fmt"
 
 	"saker/event"
@@ -67,7 +68,7 @@ func init() {
 	procStr("proc.cmdline", 0, cmdline)
 	procStr("proc.args", 0, func(p *Process) []byte { return p.args })
 	procStr("proc.cwd", 0, func(p *Process) []byte { return p.Cwd })
-	procStr("proc.env", 0, (*Process).envString)
+	fields["proc.env"] = procEnv
 	procStr("proc.pname", 1, comm)
 	procStr("proc.pexe", 1, exe)
 	procStr("proc.pexepath", 1, exePath)
@@ -191,4 +192,38 @@ func ancestorField(name string, get func(p *Process) []byte) {
 			return buf, true
 		}}, nil
 	}
+}
+
+// procEnv serves proc.env (the whole environment, space-separated) and proc.env[NAME] (the
+// value of one variable, missing when the process does not have it), as Falco does.
+func procEnv(s *State, arg string) (rules.Extractor, error) {
+	if arg == "" {
+		return strField(func(*event.Event) ([]byte, bool) {
+			p := s.ancestor(0)
+			if p == nil {
+				return nil, false
+			}
+			return p.envString(), true
+		}), nil
+	}
+	prefix := arg + "="
+	return strField(func(*event.Event) ([]byte, bool) {
+		p := s.ancestor(0)
+		if p == nil {
+			return nil, false
+		}
+		env := p.Env
+		for len(env) > 0 {
+			item := env
+			if i := bytes.IndexByte(env, 0); i >= 0 {
+				item, env = env[:i], env[i+1:]
+			} else {
+				env = nil
+			}
+			if len(item) >= len(prefix) && string(item[:len(prefix)]) == prefix {
+				return item[len(prefix):], true
+			}
+		}
+		return nil, false
+	}), nil
 }

@@ -405,3 +405,17 @@ func TestWriteAdoptsUnknownSocket(t *testing.T) {
 		t.Fatalf("connection records: %+v", conns)
 	}
 }
+
+func TestProcEnvField(t *testing.T) {
+	exe := withArg(execve(10, 500, "/usr/bin/curl", []string{"curl", "http://198.51.100.1/"}, 0, ""),
+		"env", list("HOME=/root", "HTTP_PROXY=http://198.51.100.9:3128", "EMPTY="))
+	_, p, last := replayState(t, Hooks{}, procinfo(500, 1, "bash", "/usr/bin/bash", nil, "/", 0, ""), exe)
+	checkFields(t, p, last, []want{
+		{"proc.env", "", "HOME=/root HTTP_PROXY=http://198.51.100.9:3128 EMPTY="},
+		{"proc.env", "HTTP_PROXY", "http://198.51.100.9:3128"},
+		{"proc.env", "EMPTY", ""},
+		{"proc.env", "HOME", "/root"},
+		{"proc.env", "LD_PRELOAD", "<NA>"},
+		{"proc.env", "HOM", "<NA>"},
+	})
+}
