@@ -14,10 +14,18 @@ import (
 // every DNS message the replay learns.
 //
 // Run always decodes the DNS responses the syscall sensor saw a process receive (recvfrom,
-// recvmsg, recvmmsg and read payloads from a remote port 53): it adds their answers to the
-// index at the time of the receive, and yields a `dns` event right after the receive, with
-// the receiving process's pid and tid, so that proc.* fields name it, and the number of the
-// receive event (evt.num); packet dns events carry number 0. Result.Events counts dns events.
+// recvmsg, recvmmsg, recv, read and readv payloads from a remote port 53): it adds their
+// answers to the index at the time of the receive, and yields a `dns` event right after the
+// receive, with the receiving process's pid and tid, so that proc.* fields name it, fd.* the
+// socket it came on (its connection cited by findings), and the number of the receive event
+// (evt.num); packet dns events carry number 0. Result.Events counts dns events. DNS over TCP
+// is joined across reads (replay.DNSSensor). Of a recvmmsg the sensor keeps the first
+// message only, and of readv the first iovec.
+//
+// Responses a local DNS server sends from port 53 (sendto, sendmsg, sendmmsg, send, write,
+// writev) count too, as the server's view: their dns event names the server process with
+// dns.server_side set, and the index does not take the server for the process that asked. The
+// client's own copy of the answer, when the sensor sees it, still yields its event.
 type DNSOptions struct {
 	// Packets are DNS messages captured as packets (a bundle's dns data files, --dns files),
 	// in any order. Run merges them into the event stream by time as `dns` events without a
@@ -49,11 +57,13 @@ type dnsFeed struct {
 	idx    *DNSIndex // nil when Options.Names is not a *DNSIndex
 	merge  *replay.DNSMerge
 	src    event.Source
-	dec    *replay.DNSDecoder // made at the first port-53 receive
+	sens   *replay.DNSSensor // made at the first port-53 send or receive
+	// sawServer is set once a server's copy was counted: before, no lookup among them.
+	sawServer bool
 
-	msg      replay.DNSMessage // the sensor response whose event is due
-	msgDue   bool
-	msgTS    uint64
+	due      []replay.DNSMessage // the sensor responses whose events are due, from dueI on
+	dueI     int
+	msgTS    uint64 // time and number of the event that carried them
 	msgNum   uint64
 	ev       event.Event // buffers of the dns events the feed yields
 	held     []*dnsSeen  // packet responses in stream order; those not pending are skipped
@@ -72,12 +82,15 @@ type dnsSeen struct {
 	ts      uint64 // stream time, for packets
 	answer  int    // its DNSAnswerInfo in the index, -1 when none
 	pending bool
+	// claimed is set on a server's copy once a client's or packet copy took its answer.
+	claimed bool
 }
 
-// dnsKey groups the sightings that may be one response.
+// dnsKey groups the sightings that may be one response, the server's copies apart.
 type dnsKey struct {
 	id, qtype uint16
 	qname     string // lower case
+	server    bool
 }
 
 // newDNSFeed wraps src; s is the replay's state, names its resolver.
@@ -101,9 +114,9 @@ func (f *dnsFeed) Wall(ts uint64) time.Time { return f.s.clock.Wall(ts) }
 // previous event, a packet response whose wait for a sensor copy is over, and the next event
 // of the merged stream.
 func (f *dnsFeed) Next(e *event.Event) error {
-	if f.msgDue {
-		f.msgDue = false
-		f.yield(&f.msg, f.msgTS, f.msgNum, e)
+	if f.dueI < len(f.due) {
+		f.dueI++
+		f.yield(&f.due[f.dueI-1], f.msgTS, f.msgNum, e)
 		return nil
 	}
 	for {
@@ -158,58 +171,105 @@ func (f *dnsFeed) packet(m *replay.DNSMessage, ts uint64) bool {
 	if f.find(m) != nil {
 		return false
 	}
-	h := f.remember(*m, f.add(m))
+	h := f.remember(*m, f.addShared(m))
 	h.ts, h.pending = ts, true
 	f.held = append(f.held, h)
 	return false
 }
 
-// observe decodes the DNS response e may carry; Run calls it after the state saw e.
+// observe decodes the DNS responses e may carry; Run calls it after the state saw e.
 func (f *dnsFeed) observe(e *event.Event) {
 	switch e.Kind {
-	case event.KindRecvfrom, event.KindRecvmsg, event.KindRecvmmsg, event.KindRead:
+	case event.KindRecvfrom, event.KindRecvmsg, event.KindRecvmmsg, event.KindRecv,
+		event.KindRead, event.KindReadv:
 		if e.Res > 0 {
-			f.sensor(e)
+			f.sensor(e, false)
+		}
+	case event.KindSendto, event.KindSendmsg, event.KindSendmmsg, event.KindSend,
+		event.KindWrite, event.KindWritev:
+		if e.Res > 0 {
+			f.sensor(e, true)
 		}
 	}
 }
 
-// sensor decodes the response of the receive event e, counts it unless a copy was counted,
-// and makes its dns event due next.
-func (f *dnsFeed) sensor(e *event.Event) {
+// sensor decodes the responses of the receive or send event e: received from a remote port 53,
+// or sent from a local one. It counts each unless a copy was, and makes their dns events due
+// next.
+func (f *dnsFeed) sensor(e *event.Event, send bool) {
 	var tp *event.Tuple
-	if fd := f.s.fd; fd != nil && fd.isIP() && fd.Remote.IsValid() {
-		if fd.Remote.Port() != 53 {
+	if fd := f.s.fd; fd != nil {
+		if !fd.isIP() {
+			return // files, pipes, unix sockets
+		}
+		port := fd.Remote.Port()
+		if send {
+			port = fd.Local.Port()
+		}
+		switch {
+		case fd.Remote.IsValid() && port != 53:
 			return
-		}
-		fam := fd.Family
-		if fam == 0 {
-			fam = event.AFInet
-			if fd.Type == event.FDIPv6 {
-				fam = event.AFInet6
+		case fd.Remote.IsValid():
+			fam := fd.Family
+			if fam == 0 {
+				fam = event.AFInet
+				if fd.Type == event.FDIPv6 {
+					fam = event.AFInet6
+				}
 			}
+			f.tupleBuf = event.Tuple{Family: fam, Proto: fd.Proto, Local: fd.Local, Remote: fd.Remote}
+			tp = &f.tupleBuf
+		case send && fd.Local.IsValid() && port != 53:
+			return // an unconnected socket not bound to port 53 sends no answers
 		}
-		f.tupleBuf = event.Tuple{Family: fam, Proto: fd.Proto, Local: fd.Local, Remote: fd.Remote}
-		tp = &f.tupleBuf
-	} else if e.Kind == event.KindRead {
-		return // read carries no tuple of its own
+		// An unconnected socket: the event's own tuple names the peer.
 	}
-	if f.dec == nil {
-		f.dec = replay.NewDNSDecoder()
+	if f.sens == nil {
+		f.sens = replay.NewDNSSensor(replay.NewDNSDecoder())
 	}
-	m := &f.msg
-	if err := f.dec.DecodeEvent(e, tp, f.s.clock, m); err != nil || !m.Response || m.PID == 0 {
+	// Malformed messages are skipped; the others of the event still count.
+	f.due, _ = f.sens.Decode(e, tp, f.s.clock, f.due[:0])
+	f.dueI, f.msgTS, f.msgNum = 0, e.TS, e.Num
+	if len(f.due) == 0 {
 		return
 	}
-	f.prune(m.TS)
 	var procKey uint64
 	if p := f.s.Current(); p != nil {
 		procKey = p.Key
 	}
-	if r := f.find(m); r != nil {
-		if !r.pending {
-			return // counted, its event handed out
+	keep := 0
+	for i := range f.due {
+		m := &f.due[i]
+		if !m.Response || m.PID == 0 || !f.count(m, procKey) {
+			continue
 		}
+		// Swapping keeps each element's Answers buffer for reuse.
+		f.due[keep], f.due[i] = f.due[i], f.due[keep]
+		keep++
+	}
+	f.due = f.due[:keep]
+}
+
+// count counts the sensor response m unless a copy was, and reports whether its dns event is
+// to be yielded. A client's copy takes the place of a packet copy counted before. A server's
+// copy is a view apart, counted once among server copies: it never takes nor yields the
+// place of a client's or packet copy, but shares their answer in the index.
+func (f *dnsFeed) count(m *replay.DNSMessage, procKey uint64) bool {
+	f.prune(m.TS)
+	r := f.find(m)
+	switch {
+	case r == nil && m.ServerSide:
+		answer := -1
+		if f.findSide(m, false) == nil {
+			answer = f.add(m) // the first copy: the client's or the packet's will claim it
+		}
+		f.remember(m.Clone(), answer)
+		f.sawServer = true
+	case r == nil:
+		f.remember(m.Clone(), f.addShared(m))
+	case !r.pending:
+		return false // counted, its event handed out
+	default:
 		// The packet copy came first: the sensor's takes its place, with the process.
 		r.pending = false
 		if r.answer >= 0 {
@@ -217,11 +277,27 @@ func (f *dnsFeed) sensor(e *event.Event) {
 			a.PID, a.FromSensor = m.PID, true
 		}
 		m.FromPacket = true
-	} else {
-		f.remember(m.Clone(), f.add(m))
 	}
 	f.emit(m, procKey)
-	f.msgDue, f.msgTS, f.msgNum = true, e.TS, e.Num
+	return true
+}
+
+// addShared adds the client or packet copy m to the index, unless a server's copy added the
+// answer already: then m claims it, naming the process that asked. It returns the position
+// of the answer, -1 when none.
+func (f *dnsFeed) addShared(m *replay.DNSMessage) int {
+	if !f.sawServer {
+		return f.add(m)
+	}
+	if s := f.findSide(m, true); s != nil && s.answer >= 0 && !s.claimed {
+		s.claimed = true
+		a := &f.idx.answers[s.answer]
+		a.PID = m.PID
+		a.FromPacket = a.FromPacket || m.FromPacket
+		a.FromSensor = a.FromSensor || m.FromSensor
+		return s.answer
+	}
+	return f.add(m)
 }
 
 // add adds m to the index and returns the position of its answer, -1 when none was added.
@@ -243,9 +319,13 @@ func (f *dnsFeed) emit(m *replay.DNSMessage, procKey uint64) {
 	}
 }
 
-// find returns the counted sighting of m within the window, or nil.
-func (f *dnsFeed) find(m *replay.DNSMessage) *dnsSeen {
-	for _, r := range f.byKey[dnsKey{m.ID, m.QType, strings.ToLower(m.QName)}] {
+// find returns the counted sighting of m within the window on m's side, or nil.
+func (f *dnsFeed) find(m *replay.DNSMessage) *dnsSeen { return f.findSide(m, m.ServerSide) }
+
+// findSide returns the counted sighting of m within the window among the server's copies
+// (server) or the others, or nil.
+func (f *dnsFeed) findSide(m *replay.DNSMessage, server bool) *dnsSeen {
+	for _, r := range f.byKey[dnsKey{m.ID, m.QType, strings.ToLower(m.QName), server}] {
 		if dnsNear(r.m.TS, m.TS, f.window) && r.m.SameTransaction(m) {
 			return r
 		}
@@ -255,7 +335,7 @@ func (f *dnsFeed) find(m *replay.DNSMessage) *dnsSeen {
 
 // remember counts the sighting m, whose answer in the index is answer.
 func (f *dnsFeed) remember(m replay.DNSMessage, answer int) *dnsSeen {
-	r := &dnsSeen{m: m, key: dnsKey{m.ID, m.QType, strings.ToLower(m.QName)}, answer: answer}
+	r := &dnsSeen{m: m, key: dnsKey{m.ID, m.QType, strings.ToLower(m.QName), m.ServerSide}, answer: answer}
 	if f.byKey == nil {
 		f.byKey = make(map[dnsKey][]*dnsSeen)
 	}
@@ -291,3 +371,14 @@ func (f *dnsFeed) prune(wall int64) {
 }
 
 func dnsNear(a, b, window int64) bool { return a-b <= window && b-a <= window }
+
+// dnsArgFD is the index of the fd parameter of dns events.
+var dnsArgFD = event.KindDns.ParamIndex("fd")
+
+// dnsSocket returns the socket the sensor saw the dns event e's message on, nil when unknown.
+func (s *State) dnsSocket(e *event.Event) *FD {
+	if s.proc == nil || dnsArgFD < 0 || dnsArgFD >= int(e.NArgs) || e.Args[dnsArgFD].Int < 0 {
+		return nil
+	}
+	return s.proc.FDs.get(e.Args[dnsArgFD].Int)
+}

@@ -105,7 +105,7 @@ func (x *DNSIndex) Add(m *replay.DNSMessage) {
 		if !added {
 			x.answers = append(x.answers, DNSAnswerInfo{
 				TS: m.TS, ID: m.ID, QName: m.QName, QType: m.QType, Resolver: m.Server, Client: m.Client,
-				PID: m.PID, FromSensor: m.FromSensor, FromPacket: m.FromPacket,
+				PID: dnsAsker(m), FromSensor: m.FromSensor, FromPacket: m.FromPacket,
 			})
 			added = true
 		}
@@ -255,4 +255,13 @@ func (x *DNSIndex) HasName(ip netip.Addr, t int64, name string) bool {
 		}
 	}
 	return false
+}
+
+// dnsAsker returns the process that asked for m, 0 when unknown: a server-side sighting names
+// the server that answered.
+func dnsAsker(m *replay.DNSMessage) uint32 {
+	if m.ServerSide {
+		return 0
+	}
+	return m.PID
 }

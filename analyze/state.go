@@ -121,8 +121,10 @@ func (s *State) Update(e *event.Event) {
 	if !e.Kind.IsSyscall() {
 		s.proc = nil
 		if e.Kind == event.KindDns && e.TID != 0 {
-			// A DNS message the syscall sensor saw: proc.* name the process that asked.
+			// A DNS message the syscall sensor saw: proc.* name the process that asked,
+			// fd.* the socket it came on.
 			s.proc = s.procs.thread(e.TID)
+			s.fd = s.dnsSocket(e)
 		}
 		s.meta(e)
 		return

@@ -19,9 +19,19 @@ type DNSStats struct {
 	// Skipped counts packets that are not DNS over UDP or TCP port 53 of IPv4 or IPv6: other
 	// link types and protocols, IP fragments, TCP segments without payload.
 	Skipped uint64
-	// TCPPartial counts TCP segments that start or continue a message split over segments;
-	// saker does not reassemble TCP streams.
-	TCPPartial uint64
+	// TCPPartial counts TCP segments that start or continue a message split over segments,
+	// which reassembly joins: TCPReassembled counts the messages so completed.
+	TCPPartial     uint64
+	TCPReassembled uint64
+	// TCPRetransmitted counts TCP segments whose bytes were all seen before, dropped;
+	// TCPOutOfOrder counts segments that came past a gap and were held until it closed.
+	TCPRetransmitted uint64
+	TCPOutOfOrder    uint64
+	// TCPLost counts gaps in TCP streams that never closed and messages cut by the end of
+	// their connection or of the capture: their messages are lost. TCPEvicted counts flows
+	// dropped early to bound the reassembly's memory.
+	TCPLost    uint64
+	TCPEvicted uint64
 }
 
 // Add adds the counts of o to s.
@@ -31,6 +41,11 @@ func (s *DNSStats) Add(o DNSStats) {
 	s.Malformed += o.Malformed
 	s.Skipped += o.Skipped
 	s.TCPPartial += o.TCPPartial
+	s.TCPReassembled += o.TCPReassembled
+	s.TCPRetransmitted += o.TCPRetransmitted
+	s.TCPOutOfOrder += o.TCPOutOfOrder
+	s.TCPLost += o.TCPLost
+	s.TCPEvicted += o.TCPEvicted
 }
 
 // DNSDecoder decodes link-layer frames and socket payloads into DNSMessages with gopacket's
@@ -54,6 +69,13 @@ type DNSDecoder struct {
 	decoded []gopacket.LayerType
 	names   map[string]string
 	stats   DNSStats
+
+	// DNS-over-TCP reassembly: see dnstcp.go.
+	flows     map[dnsFlowKey]*dnsFlow
+	freeFlows []*dnsFlow
+	flowBuf   []*dnsFlow
+	tcpBytes  int   // bytes the flows hold
+	tcpSwept  int64 // capture time of the last expiry sweep
 }
 
 // dnsInternMax bounds the name intern table; it is cleared when full.
@@ -90,11 +112,15 @@ func NewDNSDecoder() *DNSDecoder {
 func (d *DNSDecoder) Stats() DNSStats { return d.stats }
 
 // DecodePacket decodes one captured frame of the given link type seen at ts (Unix
-// nanoseconds) and appends the DNS messages it holds (none, one, or several for a TCP segment)
-// to out, reusing the Answers of out's spare capacity. Frames that are not DNS are counted in
-// Stats and yield nothing; a malformed DNS payload yields an error wrapping ErrDNSMalformed.
+// nanoseconds) and appends the DNS messages it completes to out, reusing the Answers of out's
+// spare capacity: none, one, or for a TCP segment several, some begun in earlier segments of
+// its flow (DNS over TCP is reassembled per flow within bounds; see DNSStats). Frames must come
+// in capture order. Frames that are not DNS are counted in Stats and yield nothing; a
+// malformed DNS payload yields an error wrapping ErrDNSMalformed, after the other messages of
+// the frame. FlushTCP ends the reassembly at the end of a capture.
 func (d *DNSDecoder) DecodePacket(lt layers.LinkType, ts int64, data []byte, out []DNSMessage) ([]DNSMessage, error) {
 	d.stats.Packets++
+	d.expireTCP(ts, &out)
 	p := d.parsers[dnsFirstLayer(lt, data)]
 	if p == nil {
 		d.stats.Skipped++
@@ -138,34 +164,9 @@ func (d *DNSDecoder) DecodePacket(lt layers.LinkType, ts int64, data []byte, out
 		}
 		sp := netip.AddrPortFrom(src, uint16(d.tcp.SrcPort))
 		dp := netip.AddrPortFrom(dst, uint16(d.tcp.DstPort))
-		return d.decodeTCP(d.tcp.Payload, ts, sp, dp, out)
+		return d.decodeTCP(&d.tcp, ts, sp, dp, out)
 	}
 	d.stats.Skipped++
-	return out, nil
-}
-
-// decodeTCP decodes the length-framed messages of one TCP segment.
-func (d *DNSDecoder) decodeTCP(p []byte, ts int64, src, dst netip.AddrPort, out []DNSMessage) ([]DNSMessage, error) {
-	if len(p) == 0 {
-		d.stats.Skipped++
-		return out, nil
-	}
-	for len(p) > 0 {
-		if len(p) < 2 {
-			d.stats.TCPPartial++
-			return out, nil
-		}
-		n := int(binary.BigEndian.Uint16(p))
-		if n > len(p)-2 {
-			d.stats.TCPPartial++
-			return out, nil
-		}
-		var err error
-		if out, err = d.decodeOne(p[2:2+n], ts, event.ProtoTCP, src, dst, out); err != nil {
-			return out, err
-		}
-		p = p[2+n:]
-	}
 	return out, nil
 }
 

@@ -11,12 +11,14 @@ import (
 // DNSEvent fills e with the `dns` meta event for m, reusing e's buffers: id, qname, qtype,
 // rcode, response (0/1), answers (the A and AAAA addresses as text), cnames (the CNAME
 // targets in wire order), ttl (the smallest answer TTL), server and client (sockaddrs),
-// truncated and from_sensor (0/1). e.PID and e.TID name the asking process when known. ts is
-// the event time in the clock of the stream the event joins.
+// truncated and from_sensor (0/1), fd (the socket the sensor saw it on, -1 when unknown) and
+// server_side (0/1: the sensor saw the DNS server send it). e.PID and e.TID name the asking
+// process when known, the server when server_side. ts is the event time in the clock of the
+// stream the event joins.
 func DNSEvent(m *DNSMessage, ts uint64, e *event.Event) {
 	e.Reset()
 	e.TS, e.Kind, e.PID, e.TID = ts, event.KindDns, m.PID, m.TID
-	var args [12]event.Arg
+	var args [14]event.Arg
 	for i := range args {
 		args[i].Bytes = e.Args[i].Bytes[:0]
 	}
@@ -38,6 +40,11 @@ func DNSEvent(m *DNSMessage, ts uint64, e *event.Event) {
 	args[9].Bytes = dnsSockaddr(args[9].Bytes, m.Client)
 	args[10].Int = dnsBool(m.Truncated)
 	args[11].Int = dnsBool(m.FromSensor)
+	args[12].Int = -1
+	if m.PID != 0 {
+		args[12].Int = m.FD
+	}
+	args[13].Int = dnsBool(m.ServerSide)
 	e.SetArgs(args[:]...)
 }
 

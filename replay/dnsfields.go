@@ -39,5 +39,6 @@ var DNSFields = []DNSField{
 	{"dns.client", DNSFieldIP, "client", "address of the end that asked"},
 	{"dns.client.port", DNSFieldUint, "client", "port of the end that asked"},
 	{"dns.truncated", DNSFieldBool, "truncated", "the TC bit: the answer did not fit in UDP"},
-	{"dns.from_sensor", DNSFieldBool, "from_sensor", "the syscall sensor saw the message, so proc.* name the asking process"},
+	{"dns.from_sensor", DNSFieldBool, "from_sensor", "the syscall sensor saw the message, so proc.* name the asking process (the server when dns.server_side)"},
+	{"dns.server_side", DNSFieldBool, "server_side", "the sensor saw a local DNS server send the message: proc.* name the server, not the process that asked"},
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/netip"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/gopacket/layers"
@@ -61,5 +62,118 @@ func FuzzDNSReader(f *testing.F) {
 			}
 		}
 		t.Fatal("reader did not end")
+	})
+}
+
+// FuzzDNSTCPStream cuts a TCP stream of length-framed DNS messages into segments at the
+// positions cuts gives, sends some twice and swaps neighbours as order says, and checks that
+// reassembly decodes the same messages as the stream in one segment, holding nothing after.
+func FuzzDNSTCPStream(f *testing.F) {
+	big, a, b := dnsTCPTest(f)
+	f.Add(append(append(append([]byte(nil), a...), big...), b...), []byte{1, 30, 200, 7}, []byte{0, 1, 2})
+	f.Add(append(append([]byte(nil), big...), a...), []byte{2, 2, 2, 250}, []byte{5})
+	f.Add([]byte{0, 12, 1, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0}, []byte{1}, []byte{})
+	f.Fuzz(func(t *testing.T, stream, cuts, order []byte) {
+		if len(stream) > 1<<16 || len(cuts) > 64 {
+			return
+		}
+		render := func(msgs []DNSMessage) string {
+			var s []string
+			for i := range msgs {
+				s = append(s, dnsLine(&msgs[i], false))
+			}
+			return strings.Join(s, "\n")
+		}
+		seg := func(off int, p []byte) []byte {
+			return dnsTestSegFrame(t, dnsSeg{dnsTestResolver, dnsTestClient, 1 + uint32(off), "", p, 0})
+		}
+		syn := dnsTestSegFrame(t, dnsSeg{dnsTestResolver, dnsTestClient, 0, "S", nil, 0})
+		whole := NewDNSDecoder()
+		var want []DNSMessage
+		want, _ = whole.DecodePacket(layers.LinkTypeEthernet, 0, syn, want)
+		if len(stream) > 0 {
+			want, _ = whole.DecodePacket(layers.LinkTypeEthernet, 1, seg(0, stream), want)
+		}
+		want = whole.FlushTCP(want)
+
+		var frames [][]byte
+		for off := 0; off < len(stream); {
+			n := len(stream) - off
+			if len(frames) < len(cuts) {
+				n = min(n, int(cuts[len(frames)])+1)
+			}
+			fr := seg(off, stream[off:off+n])
+			frames = append(frames, fr)
+			if len(frames)%3 == 0 {
+				frames = append(frames, fr) // a retransmission
+			}
+			off += n
+		}
+		for _, o := range order {
+			if i := int(o) % (len(frames) + 1); i+1 < len(frames) {
+				frames[i], frames[i+1] = frames[i+1], frames[i]
+			}
+		}
+		d := NewDNSDecoder()
+		var got []DNSMessage
+		got, _ = d.DecodePacket(layers.LinkTypeEthernet, 0, syn, got)
+		for _, fr := range frames {
+			got, _ = d.DecodePacket(layers.LinkTypeEthernet, 1, fr, got)
+		}
+		got = d.FlushTCP(got)
+		if g, w := render(got), render(want); g != w {
+			t.Fatalf("segmented:\n%s\nwhole:\n%s", g, w)
+		}
+		if len(d.flows) != 0 || d.tcpBytes != 0 {
+			t.Fatalf("%d flows, %d bytes held", len(d.flows), d.tcpBytes)
+		}
+	})
+}
+
+// FuzzDNSSensorStream reads a TCP stream of length-framed DNS messages with calls of the
+// sizes cuts gives: the messages must be those of one call reading it all, and nothing may
+// stay held after a whole stream.
+func FuzzDNSSensorStream(f *testing.F) {
+	big, a, b := dnsTCPTest(f)
+	f.Add(append(append(append([]byte(nil), a...), big...), b...), []byte{1, 0, 200, 7})
+	f.Add([]byte{0, 12, 1, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0}, []byte{0})
+	client := netip.MustParseAddrPort("10.0.0.5:41000")
+	f.Fuzz(func(t *testing.T, stream, cuts []byte) {
+		if len(stream) == 0 || len(stream) > 1<<16 || len(cuts) > 64 {
+			return
+		}
+		read := func(s *DNSSensor, p []byte, out []DNSMessage) []DNSMessage {
+			e := dnsTestTCPEvent(event.KindRead, 1, 100, 5, client, dnsTestResolver, p, len(p))
+			out, _ = s.Decode(&e, nil, nil, out)
+			return out
+		}
+		render := func(msgs []DNSMessage) string {
+			var s []string
+			for i := range msgs {
+				s = append(s, dnsLine(&msgs[i], false))
+			}
+			return strings.Join(s, "\n")
+		}
+		whole := NewDNSSensor(NewDNSDecoder())
+		want := read(whole, stream, nil)
+		s := NewDNSSensor(NewDNSDecoder())
+		var got []DNSMessage
+		for off, i := 0, 0; off < len(stream); i++ {
+			n := len(stream) - off
+			if i < len(cuts) {
+				n = min(n, int(cuts[i])+1)
+			}
+			got = read(s, stream[off:off+n], got)
+			off += n
+		}
+		if whole.bytes == 0 && dnsMsgStart(stream) && len(s.streams) > 0 {
+			// The stream ends on a message boundary: the pieces must give the same messages.
+			if g, w := render(got), render(want); g != w {
+				t.Fatalf("in pieces:\n%s\nwhole:\n%s", g, w)
+			}
+			if len(s.streams) != 1 || s.bytes != 0 {
+				t.Fatalf("%d streams, %d bytes held", len(s.streams), s.bytes)
+			}
+		}
 	})
 }

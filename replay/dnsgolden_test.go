@@ -158,16 +158,18 @@ func dnsTsharkForm(m *DNSMessage) string {
 }
 
 // dnsTsharkLines runs tshark on path and renders each DNS message like dnsTsharkForm. The
+// extra arguments go to tshark (preferences: -o name:value). The
 // answer section is the first dns.count.answers of the resp.* occurrences, whose A, AAAA and
 // CNAME values are taken in order from dns.a, dns.aaaa and dns.cname.
-func dnsTsharkLines(t *testing.T, tshark, path string) []string {
+func dnsTsharkLines(t *testing.T, tshark, path string, extra ...string) []string {
 	fields := []string{"frame.time_epoch", "dns.id", "dns.flags.response", "dns.qry.name", "dns.qry.type",
 		"dns.flags.rcode", "dns.flags.truncated", "dns.count.answers", "dns.resp.name", "dns.resp.type",
-		"dns.resp.ttl", "dns.a", "dns.aaaa", "dns.cname"}
+		"dns.resp.ttl", "dns.a", "dns.aaaa", "dns.cname", "dns.count.auth_rr", "dns.count.add_rr"}
 	args := []string{"-n", "-r", path, "-Y", "dns && !icmp && !icmpv6", "-T", "fields", "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=,"}
 	for _, f := range fields {
 		args = append(args, "-e", f)
 	}
+	args = append(args, extra...)
 	var stderr bytes.Buffer
 	cmd := exec.Command(tshark, args...)
 	cmd.Stderr = &stderr
@@ -187,24 +189,44 @@ func dnsTsharkLines(t *testing.T, tshark, path string) []string {
 			continue
 		}
 		f := strings.Split(l, "|")
-		id, _ := strconv.ParseUint(strings.TrimPrefix(f[1], "0x"), 16, 16)
-		n, _ := strconv.Atoi(f[7])
+		// A frame that completes several messages (DNS over TCP) lists each field of every
+		// message, one after the other; the record fields run over all sections of all of
+		// them, so each message skips its authority and additional records.
+		ids, resps, qnames, qtypes, rcodes, tcs := split(f[1]), split(f[2]), split(f[3]), split(f[4]), split(f[5]), split(f[6])
+		nans, nauth, nadd := split(f[7]), split(f[14]), split(f[15])
 		names, types, ttls := split(f[8]), split(f[9]), split(f[10])
 		vals := map[string][]string{"1": split(f[11]), "28": split(f[12]), "5": split(f[13])}
-		var ans []string
-		for i := 0; i < n && i < len(types); i++ {
-			v := vals[types[i]]
-			if v == nil {
-				continue // a type saker does not keep
+		rr := 0
+		for k := range ids {
+			id, _ := strconv.ParseUint(strings.TrimPrefix(ids[k], "0x"), 16, 16)
+			n, _ := strconv.Atoi(nans[k])
+			na, _ := strconv.Atoi(nauth[k])
+			nd, _ := strconv.Atoi(nadd[k])
+			var ans []string
+			for i := 0; i < n+na+nd && rr < len(types); i, rr = i+1, rr+1 {
+				v := vals[types[rr]]
+				if v == nil {
+					continue // a type saker does not keep
+				}
+				vals[types[rr]] = v[1:]
+				if i < n {
+					ans = append(ans, fmt.Sprintf("%s/%s/%s/%s", types[rr], names[rr], ttls[rr], v[0]))
+				}
 			}
-			ans = append(ans, fmt.Sprintf("%s/%s/%s/%s", types[i], names[i], ttls[i], v[0]))
-			vals[types[i]] = v[1:]
+			rcode := at(rcodes, k)
+			if resps[k] == "0" {
+				rcode = ""
+			}
+			lines = append(lines, fmt.Sprintf("%s|%d|%s|%s|%s|%s|%s|%s", f[0], id, resps[k], at(qnames, k), at(qtypes, k), rcode, at(tcs, k), strings.Join(ans, ",")))
 		}
-		rcode := f[5]
-		if f[2] == "0" {
-			rcode = ""
-		}
-		lines = append(lines, fmt.Sprintf("%s|%d|%s|%s|%s|%s|%s|%s", f[0], id, f[2], f[3], f[4], rcode, f[6], strings.Join(ans, ",")))
 	}
 	return lines
+}
+
+// at returns s[i], or "" past its end (a field a message lacks).
+func at(s []string, i int) string {
+	if i < len(s) {
+		return s[i]
+	}
+	return ""
 }

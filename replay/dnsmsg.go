@@ -51,8 +51,14 @@ type DNSMessage struct {
 	// source tells (invalid when it does not).
 	Client, Server netip.AddrPort
 	// PID and TID are the process and thread that asked, 0 when unknown; only the syscall
-	// sensor knows them.
-	PID, TID uint32
+	// sensor knows them. When ServerSide is set they name the DNS server that sent the
+	// message instead: the sensor saw it on a socket whose local end is port 53 (a local
+	// resolver answering), which does not tell who asked.
+	PID, TID   uint32
+	ServerSide bool
+	// FD is the socket the sensor saw the message on, in process PID; meaningful only when
+	// PID is not 0.
+	FD int64
 	// FromPacket and FromSensor tell which sources saw the message; MergeDNS may set both.
 	FromPacket, FromSensor bool
 }

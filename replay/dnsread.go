@@ -43,6 +43,7 @@ type DNSReader struct {
 	pending []DNSMessage
 	next    int
 	err     error // lasting error after a reader panic
+	flushed bool  // the TCP reassembly was ended at io.EOF
 }
 
 // NewDNSReader detects the format of r and returns a reader of its DNS messages. It returns an
@@ -142,6 +143,12 @@ func (d *DNSReader) readPacket() error {
 	data, ci, err := d.read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
+			if !d.flushed {
+				// Segments held past gaps that never closed still hold whole messages.
+				d.flushed = true
+				d.pending, d.next = d.dec.FlushTCP(d.pending[:0]), 0
+				return nil
+			}
 			return io.EOF
 		}
 		return fmt.Errorf("packet %d: %w", d.dec.stats.Packets+1, err)

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"hash/maphash"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -10,29 +11,62 @@ import (
 )
 
 // DecodeEvent decodes the DNS message carried by a send or receive event of the syscall
-// sensor (sendto, sendmsg, sendmmsg, recvfrom, recvmsg, recvmmsg, read, write) into m, which
-// tells which process asked. tuple is the socket's connection; nil takes the event's own tuple
-// parameter (read and write have none: the caller's fd table must supply it). One end must be
-// port 53: when the remote end is, the calling process is the client and m.PID names it; when
-// the local end is, the process is a DNS server and m.PID stays 0. clock turns the event's
-// time into wall-clock time (nil: event times are Unix nanoseconds already). Only the first
-// message of a sendmmsg/recvmmsg snippet is decoded.
+// sensor (sendto, sendmsg, sendmmsg, write, writev, send, recvfrom, recvmsg, recvmmsg, read,
+// readv, recv) into m, which tells which process asked. tuple is the socket's connection; nil
+// takes the event's own tuple parameter (scap's read and write have none: the caller's fd
+// table must supply it). One end must be port 53: when the remote end is, the calling process
+// is the client and m.PID names it; when the local end is, the process is a DNS server,
+// m.PID names it and m.ServerSide is set. clock turns the event's time into wall-clock time
+// (nil: event times are Unix nanoseconds already).
+//
+// The payload is what the sensor keeps: the first iovec of readv and writev, and of the first
+// message of sendmmsg and recvmmsg (the later messages of one call are not seen), cut at the
+// snap length. As those two return a message count, not a length, their payload runs to the
+// end of the first iovec: bytes past the message, which the decoder ignores. DecodeEvent takes one message and no state; DNSSensor joins DNS over TCP
+// split over several reads.
 //
 // It returns ErrDNSNoMessage when the event carries no DNS, and an error wrapping
 // ErrDNSMalformed when the payload does not decode (for example when --snaplen cut it).
 func (d *DNSDecoder) DecodeEvent(e *event.Event, tuple *event.Tuple, clock event.Clock, m *DNSMessage) error {
+	var h dnsEventHdr
+	data, err := h.read(e, tuple, clock)
+	if err != nil {
+		return err
+	}
+	if err := d.DecodePayload(h.proto, data, m); err != nil {
+		return err
+	}
+	h.apply(m)
+	return nil
+}
+
+// dnsEventHdr is what a send or receive event tells of the DNS message it carries.
+type dnsEventHdr struct {
+	ts             int64
+	client, server netip.AddrPort
+	local, remote  netip.AddrPort
+	pid, tid       uint32
+	fd             int64
+	serverSide     bool
+	send           bool
+	proto          uint8
+}
+
+// read checks that e carries DNS and returns its payload; see DecodeEvent.
+func (h *dnsEventHdr) read(e *event.Event, tuple *event.Tuple, clock event.Clock) ([]byte, error) {
 	switch e.Kind {
-	case event.KindSendto, event.KindSendmsg, event.KindSendmmsg, event.KindWrite,
-		event.KindRecvfrom, event.KindRecvmsg, event.KindRecvmmsg, event.KindRead:
+	case event.KindSendto, event.KindSendmsg, event.KindSendmmsg, event.KindWrite, event.KindWritev, event.KindSend:
+		h.send = true
+	case event.KindRecvfrom, event.KindRecvmsg, event.KindRecvmmsg, event.KindRead, event.KindReadv, event.KindRecv:
 	default:
-		return ErrDNSNoMessage
+		return nil, ErrDNSNoMessage
 	}
 	if e.Res <= 0 {
-		return ErrDNSNoMessage
+		return nil, ErrDNSNoMessage
 	}
 	data, ok := e.Arg("data")
 	if !ok || len(data.Bytes) == 0 {
-		return ErrDNSNoMessage
+		return nil, ErrDNSNoMessage
 	}
 	var t event.Tuple
 	if tuple != nil {
@@ -40,40 +74,45 @@ func (d *DNSDecoder) DecodeEvent(e *event.Event, tuple *event.Tuple, clock event
 	} else {
 		a, ok := e.Arg("tuple")
 		if !ok {
-			return ErrDNSNoMessage
+			return nil, ErrDNSNoMessage
 		}
 		var err error
 		if t, err = event.ParseTuple(a.Bytes); err != nil {
-			return ErrDNSNoMessage
+			return nil, ErrDNSNoMessage
 		}
 	}
 	if t.Family != event.AFInet && t.Family != event.AFInet6 {
-		return ErrDNSNoMessage
+		return nil, ErrDNSNoMessage
 	}
-	m.reset()
+	h.pid, h.tid, h.local, h.remote = e.PID, e.TID, t.Local, t.Remote
 	switch {
 	case t.Remote.Port() == 53:
-		m.Client, m.Server = t.Local, t.Remote
-		m.PID, m.TID = e.PID, e.TID
+		h.client, h.server = t.Local, t.Remote
 	case t.Local.Port() == 53:
-		m.Client, m.Server = t.Remote, t.Local
+		h.client, h.server, h.serverSide = t.Remote, t.Local, true
 	default:
-		return ErrDNSNoMessage
+		return nil, ErrDNSNoMessage
+	}
+	h.fd = -1
+	if a, ok := e.Arg("fd"); ok {
+		h.fd = a.Int
 	}
 	if clock != nil {
-		m.TS = clock.Wall(e.TS).UnixNano()
+		h.ts = clock.Wall(e.TS).UnixNano()
 	} else {
-		m.TS = int64(e.TS)
+		h.ts = int64(e.TS)
 	}
-	proto := t.Proto
-	if proto == 0 {
-		proto = event.ProtoUDP
+	h.proto = t.Proto
+	if h.proto == 0 {
+		h.proto = event.ProtoUDP
 	}
-	if err := d.DecodePayload(proto, data.Bytes, m); err != nil {
-		return err
-	}
-	m.FromSensor = true
-	return nil
+	return data.Bytes, nil
+}
+
+// apply sets the time, ends, process and sources of the decoded message m.
+func (h *dnsEventHdr) apply(m *DNSMessage) {
+	m.TS, m.Client, m.Server, m.Proto = h.ts, h.client, h.server, h.proto
+	m.PID, m.TID, m.FD, m.ServerSide, m.FromSensor = h.pid, h.tid, h.fd, h.serverSide, true
 }
 
 // DefaultDNSMergeWindow is the window within which MergeDNS takes two sightings of the same
@@ -97,7 +136,8 @@ var dnsMergeSeed = maphash.MakeSeed()
 // messages with the same id, direction, question and answer records seen within window of
 // each other (a packet and a sensor payload of one transaction, or a query seen on both the
 // client's and the resolver's socket) become one, carrying the earliest time, both source
-// flags, and the client process when any sighting knew it. window <= 0 means
+// flags, and the client process when any sighting knew it (a server-side sighting's process
+// only when none did). window <= 0 means
 // DefaultDNSMergeWindow. The inputs are not modified; Answers are shared with them.
 func MergeDNS(window time.Duration, sources ...[]DNSMessage) []DNSMessage {
 	if window <= 0 {
@@ -134,8 +174,8 @@ func MergeDNS(window time.Duration, sources ...[]DNSMessage) []DNSMessage {
 func dnsMergeInto(k, m *DNSMessage) {
 	k.FromPacket = k.FromPacket || m.FromPacket
 	k.FromSensor = k.FromSensor || m.FromSensor
-	if k.PID == 0 && m.PID != 0 {
-		k.PID, k.TID = m.PID, m.TID
+	if m.PID != 0 && (k.PID == 0 || k.ServerSide && !m.ServerSide) {
+		k.PID, k.TID, k.FD, k.ServerSide = m.PID, m.TID, m.FD, m.ServerSide
 	}
 	if !k.Client.IsValid() {
 		k.Client = m.Client

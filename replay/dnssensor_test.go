@@ -2,7 +2,10 @@ package replay
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,7 +35,7 @@ func TestDNSDecodeEvent(t *testing.T) {
 	}{
 		{"client sendto", dnsTestEvent(event.KindSendto, 10, 100, client, dnsTestResolver, query), nil, 100, false},
 		{"client recvfrom", dnsTestEvent(event.KindRecvfrom, 20, 100, client, dnsTestResolver, answer), nil, 100, true},
-		{"resolver side", dnsTestEvent(event.KindSendto, 15, 200, dnsTestResolver, client, answer), nil, 0, true},
+		{"resolver side", dnsTestEvent(event.KindSendto, 15, 200, dnsTestResolver, client, answer), nil, 200, true},
 		{"not port 53", dnsTestEvent(event.KindSendto, 10, 100, client, netip.MustParseAddrPort("127.0.0.1:80"), query), ErrDNSNoMessage, 0, false},
 		{"not a send", dnsTestEvent(event.KindConnect, 10, 100, client, dnsTestResolver, query), ErrDNSNoMessage, 0, false},
 		{"cut by snaplen", dnsTestEvent(event.KindRecvfrom, 20, 100, client, dnsTestResolver, answer[:20]), ErrDNSMalformed, 0, false},
@@ -119,5 +122,151 @@ func TestDNSEvent(t *testing.T) {
 		if event.KindDns.ParamIndex(f.Param) < 0 {
 			t.Errorf("field %s reads unknown parameter %q", f.Name, f.Param)
 		}
+	}
+}
+
+// dnsTestTCPEvent is a call on the TCP socket fd of pid moving res bytes, of which the sensor
+// kept payload.
+func dnsTestTCPEvent(kind event.Kind, ts uint64, pid uint32, fd int64, local, remote netip.AddrPort, payload []byte, res int) event.Event {
+	e := event.Event{TS: ts, Kind: kind, PID: pid, TID: pid + 1, Res: int64(res)}
+	tuple := event.Tuple{Family: event.AFInet, Proto: event.ProtoTCP, Local: local, Remote: remote}
+	e.SetArgs(event.Int(fd), event.Int(int64(res)), event.Bytes(payload), event.Bytes(tuple.AppendBinary(nil)))
+	return e
+}
+
+func TestDNSSensorTCP(t *testing.T) {
+	big, a, b := dnsTCPTest(t)
+	client := netip.MustParseAddrPort("10.0.0.5:41000")
+	rd := func(ts uint64, p []byte) event.Event {
+		return dnsTestTCPEvent(event.KindRead, ts, 100, 5, client, dnsTestResolver, p, len(p))
+	}
+	cut := func(ts uint64, p []byte, res int) event.Event {
+		return dnsTestTCPEvent(event.KindRecv, ts, 100, 5, client, dnsTestResolver, p, res)
+	}
+	cat := func(ps ...[]byte) []byte { return slices.Concat(ps...) }
+	tests := []struct {
+		name  string
+		evs   []event.Event
+		want  []string // dnsTCPLine @ the event time
+		stats DNSStats // TCP counts
+	}{
+		{"length then body (glibc)", []event.Event{rd(1, big[:2]), rd(2, big[2:])}, []string{"0x0010 pool.example.org 16 @2"},
+			DNSStats{TCPReassembled: 1}},
+		{"several in one read", []event.Event{rd(1, cat(a, b))}, []string{"0x0011 a.example 1 @1", "0x0012 b.example 1 @1"}, DNSStats{}},
+		{"split over three reads", []event.Event{rd(1, cat(a, big[:1])), rd(2, big[1:300]), rd(3, cat(big[300:], b[:7])), rd(4, b[7:])},
+			[]string{"0x0011 a.example 1 @1", "0x0010 pool.example.org 16 @3", "0x0012 b.example 1 @4"}, DNSStats{TCPReassembled: 2}},
+		{"cut by the snap length", []event.Event{cut(1, big[:100], len(big)), rd(2, big[100:]), rd(3, a)},
+			[]string{"0x0011 a.example 1 @3"}, DNSStats{TCPLost: 2}},
+		{"capture began mid-message", []event.Event{rd(1, big[40:]), rd(2, a)}, []string{"0x0011 a.example 1 @2"}, DNSStats{TCPLost: 1}},
+		{"readv", []event.Event{dnsTestTCPEvent(event.KindReadv, 1, 100, 5, client, dnsTestResolver, a, len(a))},
+			[]string{"0x0011 a.example 1 @1"}, DNSStats{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := NewDNSDecoder()
+			s := NewDNSSensor(d)
+			var got []string
+			var out []DNSMessage
+			for i := range tc.evs {
+				var err error
+				out, err = s.Decode(&tc.evs[i], nil, nil, out[:0])
+				if err != nil {
+					t.Fatalf("event %d: %v", i, err)
+				}
+				for j := range out {
+					m := &out[j]
+					if m.PID != 100 || m.TID != 101 || m.FD != 5 || m.ServerSide || !m.FromSensor || m.Proto != event.ProtoTCP ||
+						m.Client != client || m.Server != dnsTestResolver {
+						t.Errorf("message %+v", m)
+					}
+					got = append(got, fmt.Sprintf("%s @%d", dnsTCPLine(m), m.TS))
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+			st := d.Stats()
+			st.Packets, st.Messages, st.Malformed, st.Skipped = 0, 0, 0, 0
+			if st != tc.stats {
+				t.Errorf("stats %+v, want %+v", st, tc.stats)
+			}
+			if len(s.streams) > 1 || s.bytes != 0 {
+				t.Errorf("%d streams, %d bytes held", len(s.streams), s.bytes)
+			}
+		})
+	}
+}
+
+// TestDNSSensorServerSide: a local resolver sending its answer from port 53 is named as the
+// server, not as the process that asked; a batch yields its first message only.
+func TestDNSSensorServerSide(t *testing.T) {
+	client := netip.MustParseAddrPort("127.0.0.1:41000")
+	answer := dnsTestMsg(t, 5, true, 0, "pool.example.org", layers.DNSTypeA, dnsTestRR{name: "pool.example.org", ttl: 60, ip: "192.0.2.7"})
+	s := NewDNSSensor(NewDNSDecoder())
+	for _, kind := range []event.Kind{event.KindSendto, event.KindSendmsg, event.KindSendmmsg, event.KindWritev} {
+		e := dnsTestEvent(kind, 15, 200, dnsTestResolver, client, answer)
+		out, err := s.Decode(&e, nil, nil, nil)
+		if err != nil || len(out) != 1 {
+			t.Fatalf("%v: %d messages, err %v", kind, len(out), err)
+		}
+		if m := out[0]; m.PID != 200 || !m.ServerSide || m.Client != client || m.Server != dnsTestResolver || m.FD != 3 {
+			t.Errorf("%v: got %+v", kind, m)
+		}
+	}
+}
+
+// TestDNSSensorBounds opens more TCP streams than a DNSSensor keeps, each with half a message:
+// the least recently read are evicted; idle ones expire.
+func TestDNSSensorBounds(t *testing.T) {
+	big, _, _ := dnsTCPTest(t)
+	d := NewDNSDecoder()
+	s := NewDNSSensor(d)
+	for i := range dnsSockMaxStreams + 5 {
+		e := dnsTestTCPEvent(event.KindRead, uint64(i), 100, int64(i), netip.MustParseAddrPort("10.0.0.5:41000"), dnsTestResolver, big[:50], 50)
+		s.Decode(&e, nil, nil, nil)
+	}
+	if st := d.Stats(); len(s.streams) != dnsSockMaxStreams || st.TCPEvicted != 5 || s.bytes != 50*dnsSockMaxStreams {
+		t.Errorf("%d streams, %d bytes, stats %+v", len(s.streams), s.bytes, st)
+	}
+	e := dnsTestTCPEvent(event.KindRead, 2*dnsSockIdle, 100, 1<<20, netip.MustParseAddrPort("10.0.0.5:41000"), dnsTestResolver, big, len(big))
+	if out, _ := s.Decode(&e, nil, nil, nil); len(out) != 1 || len(s.streams) != 1 || s.bytes != 0 {
+		t.Errorf("after expiry: %d messages, %d streams, %d bytes", len(out), len(s.streams), s.bytes)
+	}
+}
+
+// TestDNSSensorNoAllocs: once warm, joining a TCP answer read as length and body allocates
+// nothing per call.
+func TestDNSSensorNoAllocs(t *testing.T) {
+	big, _, _ := dnsTCPTest(t)
+	client := netip.MustParseAddrPort("10.0.0.5:41000")
+	evs := []event.Event{dnsTestTCPEvent(event.KindRead, 1, 100, 5, client, dnsTestResolver, big[:2], 2),
+		dnsTestTCPEvent(event.KindRead, 2, 100, 5, client, dnsTestResolver, big[2:], len(big)-2)}
+	s := NewDNSSensor(NewDNSDecoder())
+	out := make([]DNSMessage, 0, 4)
+	i := 0
+	allocs := testing.AllocsPerRun(1000, func() {
+		out, _ = s.Decode(&evs[i&1], nil, nil, out[:0])
+		i++
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per call", allocs)
+	}
+}
+
+// TestDNSSensorRecvmmsg: the sensor keeps the first iovec of a recvmmsg's first message up to
+// the snap length, past the message's end: the answer decodes, the stale bytes after it are
+// ignored.
+func TestDNSSensorRecvmmsg(t *testing.T) {
+	client := netip.MustParseAddrPort("127.0.0.1:41000")
+	answer := dnsTestMsg(t, 5, true, 0, "pool.example.org", layers.DNSTypeA, dnsTestRR{name: "pool.example.org", ttl: 60, ip: "192.0.2.7"})
+	payload := append(slices.Clone(answer), make([]byte, 300)...)
+	for i := len(answer); i < len(payload); i++ {
+		payload[i] = byte(i)
+	}
+	e := dnsTestEvent(event.KindRecvmmsg, 15, 100, client, dnsTestResolver, payload)
+	e.Res = 2 // two messages received
+	out, err := NewDNSSensor(NewDNSDecoder()).Decode(&e, nil, nil, nil)
+	if err != nil || len(out) != 1 || out[0].PID != 100 || out[0].ServerSide || len(out[0].Answers) != 1 || out[0].Answers[0].IP != netip.MustParseAddr("192.0.2.7") {
+		t.Fatalf("err %v, messages %+v", err, out)
 	}
 }
