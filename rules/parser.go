@@ -131,37 +131,37 @@ func (p *parser) enter(start int) {
 }
 
 func (p *parser) parseOr() Node {
-	p.skipSpace()
-	start := p.i
-	x := p.parseAnd()
-	if !p.keyword("or") {
+	x, kids, start := p.joined("or", p.parseAnd)
+	if kids == nil {
 		return x
-	}
-	kids := []Node{x}
-	for {
-		kids = append(kids, p.parseAnd())
-		if !p.keyword("or") {
-			break
-		}
 	}
 	return &OrExpr{Kids: kids, Pos: p.pos(start)}
 }
 
 func (p *parser) parseAnd() Node {
+	x, kids, start := p.joined("and", p.parseNot)
+	if kids == nil {
+		return x
+	}
+	return &AndExpr{Kids: kids, Pos: p.pos(start)}
+}
+
+// joined parses operands separated by the keyword word (and/or are n-ary). With one operand it
+// returns it and nil kids; otherwise all operands and the offset where the first began.
+func (p *parser) joined(word string, operand func() Node) (Node, []Node, int) {
 	p.skipSpace()
 	start := p.i
-	x := p.parseNot()
-	if !p.keyword("and") {
-		return x
+	x := operand()
+	if !p.keyword(word) {
+		return x, nil, start
 	}
 	kids := []Node{x}
 	for {
-		kids = append(kids, p.parseNot())
-		if !p.keyword("and") {
-			break
+		kids = append(kids, operand())
+		if !p.keyword(word) {
+			return nil, kids, start
 		}
 	}
-	return &AndExpr{Kids: kids, Pos: p.pos(start)}
 }
 
 func (p *parser) parseNot() Node {
