@@ -164,6 +164,11 @@ func (s *Store) Commit() error {
 
 // place moves the finished temporary file to the final name.
 func (s *Store) place() error {
+	// The database holds a host's command lines, paths and payloads: owner-only, like the
+	// capture bundle it came from.
+	if err := os.Chmod(s.tmp, 0o600); err != nil {
+		return err
+	}
 	if f, err := os.OpenFile(s.tmp, os.O_RDWR, 0); err == nil {
 		err = f.Sync()
 		f.Close()

@@ -144,3 +144,20 @@ func TestAnalyzeTamperedBundle(t *testing.T) {
 		t.Fatalf("--no-verify output does not say the bundle is unverified:\n%s", errs)
 	}
 }
+
+// TestOutputsOwnerOnly: the database and the report hold the host's command lines and payloads.
+func TestOutputsOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := runCLI(t, "analyze", demoScap, "--db", dir+"/a.duckdb", "--report", dir+"/a.html", "--progress=false"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, f := range []string{"a.duckdb", "a.html"} {
+		st, err := os.Stat(dir + "/" + f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", f, st.Mode().Perm())
+		}
+	}
+}
