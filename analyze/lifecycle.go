@@ -77,9 +77,6 @@ func (s *State) clone(e *event.Event) {
 	}
 	pid := uint32(argAt(e, argChildPid).Int)
 	if flags&cloneThread != 0 {
-		if pid == 0 {
-			pid = parent.PID
-		}
 		if s.procs.thread(tid) != parent {
 			parent.threads++
 			s.procs.add(tid, parent)

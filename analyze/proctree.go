@@ -185,14 +185,6 @@ func (t *procTable) parent(p *Process) *Process {
 	return t.byKey[p.ParentKey]
 }
 
-// ancestor returns p's nth ancestor; 0 is p itself.
-func (t *procTable) ancestor(p *Process, n int) *Process {
-	for ; n > 0 && p != nil; n-- {
-		p = t.parent(p)
-	}
-	return p
-}
-
 // dropThread removes tid from the live set; when it was the last thread of p, p exits and
 // moves to the exited cache.
 func (t *procTable) dropThread(tid uint32, p *Process, ts uint64) {

@@ -82,7 +82,13 @@ type Result struct {
 	// First and Last are the wall-clock times of the first and last events.
 	First, Last time.Time
 	State       Stats
+	// SourceErrors are the errors the source returned (damaged input), in order. Findings
+	// up to and between them stand; what the damage hid is lost.
+	SourceErrors []error
 }
+
+// MaxSourceErrors bounds the source errors a Run accepts before it gives up on the input.
+const MaxSourceErrors = 100
 
 // hitSource is what a resolver that can cite its answers offers (*DNSIndex does).
 type hitSource interface {
@@ -151,8 +157,11 @@ func (a *Analyzer) Engine() *rules.Engine { return a.en }
 // Run replays src through the state and the rules in one synchronous loop: for each event,
 // update the state, evaluate the rules indexed under its kind, and hand out findings. The
 // same events and options give the same findings in the same order. Run stops at io.EOF,
-// at the first other error of src (returned with the event number), when ctx is done, or
-// when Options.Finding fails. Each Run starts from an empty state.
+// when ctx is done, or when Options.Finding fails. An error of src (damaged input) does not
+// throw away what was read: it is kept in Result.SourceErrors with the event number and the
+// replay goes on, since sources such as saker bundles continue after a damaged segment; it
+// ends when src returns an error twice in a row or more than MaxSourceErrors in all. Each
+// Run starts from an empty state.
 func Run(ctx context.Context, src event.Source, opts Options) (*Result, error) {
 	a, err := NewAnalyzer(opts)
 	if err != nil {
@@ -179,10 +188,11 @@ func (a *Analyzer) Run(ctx context.Context, src event.Source) (*Result, error) {
 	res := &Result{ByRule: map[string]int{}, Warnings: a.warns}
 	hits, _ := opts.Names.(hitSource)
 	var (
-		e       event.Event
-		matched []*rules.CompiledRule
-		hitBuf  []DNSNameHit
-		lastTS  uint64
+		e          event.Event
+		matched    []*rules.CompiledRule
+		hitBuf     []DNSNameHit
+		lastTS     uint64
+		lastFailed bool
 	)
 	for {
 		if res.Events%4096 == 0 {
@@ -195,8 +205,14 @@ func (a *Analyzer) Run(ctx context.Context, src event.Source) (*Result, error) {
 			if errors.Is(err, io.EOF) {
 				break
 			}
-			return res, fmt.Errorf("event %d: %w", res.Events+1, err)
+			res.SourceErrors = append(res.SourceErrors, fmt.Errorf("after event %d: %w", res.Events, err))
+			if lastFailed || len(res.SourceErrors) >= MaxSourceErrors {
+				break
+			}
+			lastFailed = true
+			continue
 		}
+		lastFailed = false
 		res.Events++
 		s.Update(&e)
 		if opts.Event != nil {

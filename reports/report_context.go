@@ -16,12 +16,6 @@ import (
 // maxDepth bounds the ancestry followed upwards; parent keys come from the capture and may loop.
 const maxDepth = 64
 
-// procKey names a process in a database of several captures.
-type procKey struct {
-	capture string
-	key     uint64
-}
-
 // procRow is a process as the cards show it.
 type procRow struct {
 	parent  uint64

@@ -2,10 +2,8 @@ package reports
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -97,14 +95,19 @@ func (s *Store) open() error {
 	return err
 }
 
-// tempName returns an unused name in path's directory for the file being written.
+// tempName makes an owner-only directory beside path and returns the name of the file to
+// write in it: DuckDB creates its files with the process's umask, and the database holds the
+// host's command lines and payloads, which other local users must not read while it loads.
 func tempName(path string) (string, error) {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmpDir, err := os.MkdirTemp(dir, "."+base+".tmp-")
+	if err != nil {
 		return "", err
 	}
-	dir, base := filepath.Split(path)
-	return filepath.Join(dir, "."+base+".tmp-"+hex.EncodeToString(b[:])), nil
+	return filepath.Join(tmpDir, base), nil
 }
 
 func copyFile(from, to string) error {
@@ -155,8 +158,9 @@ func (s *Store) Commit() error {
 		s.removeTemp()
 		return fmt.Errorf("database %s: %w", s.path, err)
 	}
-	if err := s.place(); err != nil {
-		s.removeTemp()
+	err := s.place()
+	s.removeTemp() // the temporary directory, and the temporary file if it was not placed
+	if err != nil {
 		return fmt.Errorf("database %s: %w", s.path, err)
 	}
 	return nil
@@ -242,7 +246,5 @@ func (s *Store) close(abort bool) error {
 
 // removeTemp removes the temporary database, its write-ahead log and DuckDB's spill directory.
 func (s *Store) removeTemp() {
-	_ = os.Remove(s.tmp)
-	_ = os.Remove(s.tmp + ".wal")
-	_ = os.RemoveAll(s.tmp + ".tmp")
+	_ = os.RemoveAll(filepath.Dir(s.tmp))
 }

@@ -253,3 +253,29 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 		t.Errorf("%s holds %q, want %q", dir, got, names)
 	}
 }
+
+// TestLoadingDatabaseOwnerOnly: while a load runs, the database lives in a directory only its
+// owner can enter; the placed file is 0600.
+func TestLoadingDatabaseOwnerOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.duckdb")
+	s, err := Create(path, CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Dir(s.tmp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o700 {
+		t.Fatalf("temporary directory mode %v, want 0700", st.Mode().Perm())
+	}
+	if err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("database: %v %v, want 0600", st.Mode().Perm(), err)
+	}
+	if _, err := os.Stat(filepath.Dir(s.tmp)); !os.IsNotExist(err) {
+		t.Fatalf("temporary directory left behind: %v", err)
+	}
+}

@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -12,10 +14,12 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
 	"saker/analyze"
+	"saker/capfile"
 	"saker/event"
 	"saker/github"
 	"saker/replay"
@@ -103,14 +107,17 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 	}
 	rs, warns, err := analyze.LoadRules(o.noDefaultRules, o.rules...)
 	for _, w := range warns {
-		fmt.Fprintf(s.err, "saker: warning: %s\n", w)
+		warn(s.err, "%s", w)
 	}
 	if err != nil {
 		return err
 	}
-	extraDNS, err := readDNSFiles(o.dns)
+	extraDNS, dnsWarns, err := readDNSFiles(o.dns)
 	if err != nil {
 		return err
+	}
+	for _, w := range dnsWarns {
+		warn(s.err, "%s", w)
 	}
 	summary := map[string]*summaryRow{}
 	failed := false
@@ -194,7 +201,7 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 	}
 	defer opened.close()
 	for _, w := range opened.warnings {
-		fmt.Fprintf(s.err, "saker: warning: %s: %s\n", in, w)
+		warn(s.err, "%s: %s", in, w)
 	}
 	idx := analyze.NewDNSIndex(analyze.DNSIndexOptions{})
 	src := opened.src
@@ -241,22 +248,27 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
+	var sourceProblems []string
+	for _, e := range res.SourceErrors {
+		sourceProblems = append(sourceProblems, "damaged input, read on where possible: "+e.Error())
+	}
 	if sink != nil {
 		sink.rules(a.Engine())
-		problems := opened.after()
+		problems := append(opened.after(), sourceProblems...)
 		sink.keep(sink.st.AddCapture(&reports.Capture{ID: sink.capID, Host: opened.host, Source: in,
 			Kernel: opened.kernel, BootID: opened.bootID,
-			SakerVersion: Version, Start: res.First, Stop: res.Last, Events: res.Events, Lost: res.Lost,
+			SakerVersion: opened.sakerVersion, Start: orTime(opened.start, res.First), Stop: orTime(opened.stop, res.Last),
+			Events: res.Events, Lost: res.Lost,
 			Verified: opened.verified, Problems: problems, ManifestJSON: opened.manifest}))
 		if sink.err != nil {
 			return fmt.Errorf("--db: %w", sink.err)
 		}
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(s.err, "saker: warning: %s\n", w)
+		warn(s.err, "%s", w)
 	}
-	for _, w := range opened.after() {
-		fmt.Fprintf(s.err, "saker: warning: %s: %s\n", in, w)
+	for _, w := range append(opened.after(), sourceProblems...) {
+		warn(s.err, "%s: %s", in, w)
 	}
 	fmt.Fprintf(s.err, "saker: %s: %d events", in, res.Events)
 	if !res.First.IsZero() {
@@ -280,8 +292,12 @@ type input struct {
 	verified bool            // integrity checked and good (saker bundles only)
 	manifest string          // the bundle's manifest as JSON
 	kernel   string          // kernel release, when the capture says
-	bootID   string          // boot id, when the capture says
-	close    func()
+	// sakerVersion, start and stop are the capturing saker's version and the capture's own
+	// start and stop, when the capture says (saker bundles).
+	sakerVersion string
+	start, stop  time.Time
+	bootID       string // boot id, when the capture says
+	close        func()
 }
 
 func openInput(in string, o *analyzeOptions) (*input, error) {
@@ -317,8 +333,31 @@ func openInput(in string, o *analyzeOptions) (*input, error) {
 			if skipped > 0 {
 				w = append(w, fmt.Sprintf("%d events of types saker does not map were skipped", skipped))
 			}
-			return w
+			return append(w, scapStatsWarnings(src.Stats())...)
 		}}, nil
+}
+
+// scapMaxProblemWarnings bounds the corrupt records a .scap input lists one by one.
+const scapMaxProblemWarnings = 10
+
+// scapStatsWarnings reports what a .scap source skipped as damaged and the exit records it
+// yielded without their enter record.
+func scapStatsWarnings(st replay.ScapStats) []string {
+	var w []string
+	if st.Corrupt > 0 {
+		w = append(w, fmt.Sprintf("%d damaged records or list entries were skipped: findings may be missing", st.Corrupt))
+		shown := st.Problems[:min(len(st.Problems), scapMaxProblemWarnings)]
+		for _, p := range shown {
+			w = append(w, "damaged: "+p)
+		}
+		if more := st.Corrupt - uint64(len(shown)); more > 0 {
+			w = append(w, fmt.Sprintf("damaged: %d more", more))
+		}
+	}
+	if st.Unpaired > 0 {
+		w = append(w, fmt.Sprintf("%d exit records came without their enter record: their events carry the exit's parameters only", st.Unpaired))
+	}
+	return w
 }
 
 func openBundleInput(dir string, o *analyzeOptions) (*input, error) {
@@ -328,7 +367,8 @@ func openBundleInput(dir string, o *analyzeOptions) (*input, error) {
 	}
 	m := src.Bundle.Manifest
 	it := &input{src: src, host: m.Host, total: m.Counters["records"], close: func() { src.Close() },
-		verified: src.Bundle.Verified, manifest: manifestJSON(m), kernel: m.Kernel, bootID: m.BootID}
+		verified: src.Bundle.Verified, manifest: rawManifest(dir, m), kernel: m.Kernel, bootID: m.BootID,
+		sakerVersion: m.SakerVersion, start: m.Start, stop: m.Stop}
 	if !src.Bundle.Verified {
 		it.warnings = append(it.warnings, "integrity NOT verified: results rest on unverified files")
 	}
@@ -392,16 +432,32 @@ func readBundleDNS(src *replay.BundleSource, name string) ([]replay.DNSMessage, 
 	}
 }
 
-func readDNSFiles(paths []string) ([]replay.DNSMessage, error) {
+// readDNSFiles reads the --dns capture files. A file that cannot be opened, or is no capture
+// file at all, is an error; a damaged one (a capture cut short when tcpdump was killed) gives
+// the messages before the damage and a warning.
+func readDNSFiles(paths []string) ([]replay.DNSMessage, []string, error) {
 	var all []replay.DNSMessage
+	var warnings []string
 	for _, p := range paths {
 		msgs, _, err := replay.ReadDNSFile(p)
 		if err != nil {
-			return nil, fmt.Errorf("--dns %s: %w", p, err)
+			var pe *fs.PathError
+			if errors.As(err, &pe) && pe.Op == "open" || dnsNotACapture(err) {
+				return nil, nil, fmt.Errorf("--dns %s: %w", p, err)
+			}
+			// ReadDNSFile's error starts with the path.
+			warnings = append(warnings, fmt.Sprintf("--dns %v (read on with the %d DNS messages before it)", err, len(msgs)))
 		}
 		all = append(all, msgs...)
 	}
-	return all, nil
+	return all, warnings, nil
+}
+
+// dnsNotACapture reports a file that is no pcap or pcapng file, as opposed to one too short
+// to hold its header.
+func dnsNotACapture(err error) bool {
+	return errors.Is(err, replay.ErrDNSFileFormat) &&
+		!errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // findingWriter prints findings as Falco text alert lines or JSON objects.
@@ -428,8 +484,33 @@ func (fw *findingWriter) write(f *analyze.Finding) error {
 	return err
 }
 
-// safeText escapes control characters and invalid UTF-8 so that captured command lines and
-// payloads can neither move the cursor nor recolour a responder's terminal, nor break lines.
+// orTime returns t, or else when t is zero.
+func orTime(t, orElse time.Time) time.Time {
+	if t.IsZero() {
+		return orElse
+	}
+	return t
+}
+
+// rawManifest returns manifest.json byte for byte, as evidence; a re-encoding of m if the file
+// cannot be read again.
+func rawManifest(dir string, m *capfile.Manifest) string {
+	if b, err := os.ReadFile(filepath.Join(dir, capfile.ManifestName)); err == nil && len(b) <= 16<<20 {
+		return string(b)
+	}
+	return manifestJSON(m)
+}
+
+// warn prints a warning; its text may come from the capture (file names, manifest reasons,
+// decode errors quoting bytes), so it is escaped like findings are.
+func warn(w io.Writer, format string, args ...any) {
+	fmt.Fprintln(w, "saker: warning: "+safeText(fmt.Sprintf(format, args...)))
+}
+
+// safeText escapes what could act on a responder's terminal or hide text in captured command
+// lines and payloads: C0 and C1 control characters (ANSI escape sequences, line breaks),
+// invalid UTF-8, and invisible or direction-changing characters (bidi overrides, zero-width
+// spaces), shown as \xNN or \uXXXX as the HTML report shows them.
 func safeText(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
@@ -440,12 +521,14 @@ func safeText(s string) string {
 			continue
 		}
 		r, n := decodeRune(s[i:])
-		if r == -1 {
+		switch {
+		case r == -1:
 			fmt.Fprintf(&b, "\\x%02x", c)
-			i++
-			continue
+		case r >= 0x80 && (!unicode.IsPrint(r) || unicode.Is(unicode.Bidi_Control, r)):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteString(s[i : i+n])
 		}
-		b.WriteString(s[i : i+n])
 		i += n
 	}
 	return b.String()

@@ -81,6 +81,17 @@ func TestSafeText(t *testing.T) {
 	if !strings.Contains(got, `\x1b[2J`) || !strings.Contains(got, `\xff`) || !strings.HasSuffix(got, "ok é") {
 		t.Fatalf("escaping lost information: %q", got)
 	}
+	// C1 CSI, a right-to-left override and a zero-width space: they act on terminals or hide
+	// text; printable non-ASCII stays.
+	got = safeText("xmrig\u009b2J \u202egnp.exe\u200b 矿工")
+	for _, bad := range []string{"\u009b", "\u202e", "\u200b"} {
+		if strings.Contains(got, bad) {
+			t.Fatalf("%q survived: %q", bad, got)
+		}
+	}
+	if !strings.Contains(got, `\u009b`) || !strings.Contains(got, `\u202e`) || !strings.Contains(got, `\u200b`) || !strings.HasSuffix(got, "矿工") {
+		t.Fatalf("escaped form wrong: %q", got)
+	}
 }
 
 func TestAnalyzeWritesDatabase(t *testing.T) {

@@ -45,10 +45,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if ee.code == ExitFindings && ee.err == nil {
 			return ee.code
 		}
-		fmt.Fprintf(stderr, "saker: %v\n", ee.err)
+		fmt.Fprintf(stderr, "saker: %s\n", safeText(ee.err.Error()))
 		return ee.code
 	}
-	fmt.Fprintf(stderr, "saker: %v\n", err)
+	fmt.Fprintf(stderr, "saker: %s\n", safeText(err.Error()))
 	if isUsage(err) {
 		return ExitUsage
 	}

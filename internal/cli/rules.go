@@ -81,7 +81,7 @@ func compileRules(w io.Writer, noDefaults bool, files []string) (*rules.Engine, 
 
 func printWarnings(w io.Writer, warns []rules.Warning) {
 	for _, x := range warns {
-		fmt.Fprintf(w, "saker: warning: %s\n", x)
+		warn(w, "%s", x)
 	}
 }
 

@@ -23,7 +23,9 @@ container images, action references, and base64 blobs they decode) for cryptomin
 indicators: miner programs and images, stratum pool URLs, mining pools, mining algorithm
 flags, Monero wallets. PATH is a repository (its .github/workflows), a workflows directory
 or one workflow file. Each finding prints as FILE:LINE: KIND: TEXT; the exit code is 3
-when a miner is found, 0 when none is, 1 when PATH cannot be read.`,
+when a miner is found, 0 when none is, 1 when PATH cannot be read or, with no miner found,
+a workflow file could not be read or was larger than 1 MiB (scanned up to 1 MiB). Symbolic
+links and special files are not followed or read: they are reported as warnings.`,
 		Example: `  saker scan-workflows .
   saker scan-workflows .github/workflows/ci.yml`,
 		Args: usageArgs(cobra.ExactArgs(1)),
@@ -35,7 +37,9 @@ when a miner is found, 0 when none is, 1 when PATH cannot be read.`,
 }
 
 // runScanWorkflows prints each miner indicator found and returns an exitError with
-// ExitFindings when there is one.
+// ExitFindings when there is one, whatever happened to other files. Files skipped (symbolic
+// links, special files) are warnings; files that could not be read or were scanned only in
+// part make the run fail when no miner was found, since they were not checked whole.
 func runScanWorkflows(s *streams, o *scanWorkflowsOptions) error {
 	files, err := github.ScanPath(o.path)
 	if errors.Is(err, github.ErrNoWorkflows) {
@@ -45,14 +49,26 @@ func runScanWorkflows(s *streams, o *scanWorkflowsOptions) error {
 	if err != nil {
 		return fmt.Errorf("scan-workflows: %w", err)
 	}
-	found := 0
+	found, failed := 0, 0
 	for _, f := range files {
+		name := safeText(f.File) // file names and texts come from the scanned tree
+		switch {
+		case f.Skipped != "":
+			fmt.Fprintf(s.err, "saker: warning: %s: skipped: %s\n", name, f.Skipped)
+		case f.Err != nil:
+			fmt.Fprintf(s.err, "saker: error: %s: %s\n", name, safeText(f.Err.Error()))
+			failed++
+		case f.Truncated:
+			fmt.Fprintf(s.err, "saker: error: %s: larger than %d bytes, scanned only up to there\n",
+				name, github.MaxWorkflowSize)
+			failed++
+		}
 		for _, m := range f.Matches {
 			enc := ""
 			if m.Encoded {
 				enc = " (base64-decoded)"
 			}
-			fmt.Fprintf(s.out, "%s:%d: %s: %s%s\n", f.File, m.Line, m.Kind, m.Text, enc)
+			fmt.Fprintf(s.out, "%s:%d: %s: %s%s\n", name, m.Line, m.Kind, safeText(m.Text), enc)
 			found++
 		}
 	}
@@ -60,8 +76,21 @@ func runScanWorkflows(s *streams, o *scanWorkflowsOptions) error {
 		fmt.Fprintf(s.err, "saker: %d miner indicator(s) in %d workflow file(s)\n", found, countWith(files))
 		return &exitError{code: ExitFindings}
 	}
-	fmt.Fprintf(s.out, "no miners in %d workflow file(s)\n", len(files))
+	if failed > 0 {
+		return fmt.Errorf("scan-workflows: %d of %d workflow file(s) not scanned whole", failed, len(files))
+	}
+	fmt.Fprintf(s.out, "no miners in %d workflow file(s)\n", len(files)-countSkipped(files))
 	return nil
+}
+
+func countSkipped(files []github.FileMatches) int {
+	n := 0
+	for _, f := range files {
+		if f.Skipped != "" {
+			n++
+		}
+	}
+	return n
 }
 
 func countWith(files []github.FileMatches) int {
