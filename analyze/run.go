@@ -205,7 +205,11 @@ func (a *Analyzer) Run(ctx context.Context, src event.Source) (*Result, error) {
 			if errors.Is(err, io.EOF) {
 				break
 			}
-			res.SourceErrors = append(res.SourceErrors, fmt.Errorf("after event %d: %w", res.Events, err))
+			werr := fmt.Errorf("after event %d: %w", res.Events, err)
+			if lastFailed && werr.Error() == res.SourceErrors[len(res.SourceErrors)-1].Error() {
+				break // the same damage again: the source cannot get past it
+			}
+			res.SourceErrors = append(res.SourceErrors, werr)
 			if lastFailed || len(res.SourceErrors) >= MaxSourceErrors {
 				break
 			}

@@ -83,7 +83,9 @@ func (d *DNSReader) open(br *bufio.Reader, magic []byte) (err error) {
 	}()
 	switch {
 	case bytes.Equal(magic, []byte{0x0a, 0x0d, 0x0d, 0x0a}):
-		ng, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+		// pcapgo sizes its packet buffer from the snaplen and lengths the file claims; the
+		// filter clamps and checks them first.
+		ng, err := pcapgo.NewNgReader(newNgFilter(br), pcapgo.NgReaderOptions{WantMixedLinkType: true})
 		if err != nil {
 			return fmt.Errorf("pcapng: %w", err)
 		}

@@ -277,11 +277,21 @@ func (s *ScapSource) nextBlock() (scapBlock, error) {
 	return b, err
 }
 
+// The read-ahead of findSnapTS keeps at most scapMaxAheadBlocks blocks or scapMaxAheadBytes
+// bytes of block bodies: a file of endless metadata or zero-timestamp records must not make
+// the reader hold it all in memory.
+const (
+	scapMaxAheadBlocks = 4096
+	scapMaxAheadBytes  = 64 << 20
+)
+
 // findSnapTS sets snapTS to the first nonzero timestamp of an event record of the section,
 // reading ahead (and keeping copies of) the blocks before it. It stops at the next section
-// header, at the end of the stream and at a read error, which nextBlock returns in turn.
+// header, at the end of the stream and at a read error, which nextBlock returns in turn, and
+// past the read-ahead limits, leaving snapTS 0.
 func (s *ScapSource) findSnapTS() {
 	s.snapKnown = true
+	size := 0
 	for _, b := range s.ahead {
 		if b.typ == scapBlockSHB {
 			return
@@ -290,8 +300,12 @@ func (s *ScapSource) findSnapTS() {
 			s.snapTS = ts
 			return
 		}
+		size += len(b.body)
 	}
 	for s.aheadErr == nil {
+		if len(s.ahead) >= scapMaxAheadBlocks || size >= scapMaxAheadBytes {
+			return
+		}
 		b, err := s.blocks.next()
 		if err != nil {
 			s.aheadErr = err
@@ -299,6 +313,7 @@ func (s *ScapSource) findSnapTS() {
 		}
 		s.stats.Blocks++
 		s.ahead = append(s.ahead, b.clone())
+		size += len(b.body)
 		if b.typ == scapBlockSHB {
 			return
 		}

@@ -246,3 +246,41 @@ func TestScapEntriesWithNewerFields(t *testing.T) {
 		t.Errorf("userinfo %+v", u)
 	}
 }
+
+// TestScapSnapTSReadAheadBounded checks that the read-ahead for the snapshot timestamp stops
+// at its limit: a file of endless zero-timestamp records after a metadata block must not be
+// held in memory, and its snapshot records keep timestamp 0.
+func TestScapSnapTSReadAheadBounded(t *testing.T) {
+	b := newScapBuilder().block(scapBlockUL, nil)
+	closeX := scapEventBody(0, nil, scapRecord(5, 0, 100, true, false, scapI64(0)))
+	n := scapMaxAheadBlocks + 1000
+	for range n {
+		b.block(scapBlockEV, closeX)
+	}
+	b.block(scapBlockEV, scapEventBody(0, nil, scapRecord(5, 1_700_000_000_000_000_000, 100, true, false, scapI64(0))))
+	src, err := NewScapSource(bytes.NewReader(b.b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e event.Event
+	if err := src.Next(&e); err != nil {
+		t.Fatal(err)
+	}
+	if len(src.ahead) >= scapMaxAheadBlocks || src.snapTS != 0 {
+		t.Fatalf("read ahead %d blocks (limit %d), snapTS %d", len(src.ahead), scapMaxAheadBlocks, src.snapTS)
+	}
+	got := 1
+	for {
+		err := src.Next(&e)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got++
+	}
+	if got != n+1 || src.snapTS != 0 {
+		t.Errorf("got %d events, want %d; snapTS %d", got, n+1, src.snapTS)
+	}
+}

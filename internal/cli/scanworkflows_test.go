@@ -90,3 +90,76 @@ func TestScanWorkflowsMain(t *testing.T) {
 		}
 	}
 }
+
+// TestScanWorkflowsHostileFiles checks that symbolic links, special files and oversized files
+// in a workflows directory neither stop the scan nor hide a miner in a later file.
+func TestScanWorkflowsHostileFiles(t *testing.T) {
+	fixtures := filepath.Join("..", "..", "github", "testdata", "workflows")
+	copyFixture := func(t *testing.T, dir, name string) {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join(fixtures, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, dir string)
+		code  int
+		out   string // substring of stdout
+		err   string // substring of stderr
+	}{
+		{"dangling symlink before a miner", func(t *testing.T, dir string) {
+			if err := os.Symlink(filepath.Join(dir, "gone.yml"), filepath.Join(dir, "0_dangling.yml")); err != nil {
+				t.Fatal(err)
+			}
+			copyFixture(t, dir, "miner_download.yml")
+		}, ExitFindings, "miner_download.yml:16: xmrig: xmrig\n", "0_dangling.yml: skipped: symbolic link"},
+		{"symlink to /dev/zero", func(t *testing.T, dir string) {
+			if _, err := os.Stat("/dev/zero"); err != nil {
+				t.Skip("no /dev/zero")
+			}
+			if err := os.Symlink("/dev/zero", filepath.Join(dir, "a.yml")); err != nil {
+				t.Fatal(err)
+			}
+			copyFixture(t, dir, "benign_ci.yml")
+		}, ExitOK, "no miners in 1 workflow file(s)\n", "a.yml: skipped: symbolic link"},
+		{"oversized without a miner", func(t *testing.T, dir string) {
+			data := bytes.Repeat([]byte("# pad\n"), 200_000)
+			if err := os.WriteFile(filepath.Join(dir, "big.yml"), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, ExitError, "", "big.yml: larger than 1048576 bytes"},
+		{"oversized with a miner", func(t *testing.T, dir string) {
+			copyFixture(t, dir, "miner_download.yml")
+			data := bytes.Repeat([]byte("# pad\n"), 200_000)
+			if err := os.WriteFile(filepath.Join(dir, "big.yml"), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, ExitFindings, "miner_download.yml:16: xmrig: xmrig\n", "big.yml: larger than 1048576 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			repo := t.TempDir()
+			wf := filepath.Join(repo, ".github", "workflows")
+			if err := os.MkdirAll(wf, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			tt.setup(t, wf)
+			var out, errOut bytes.Buffer
+			err := runScanWorkflows(&streams{out: &out, err: &errOut}, &scanWorkflowsOptions{path: repo})
+			if got := exitCode(err); got != tt.code {
+				t.Fatalf("exit code %d, want %d (err %v)\nstdout:\n%s\nstderr:\n%s", got, tt.code, err, out.String(), errOut.String())
+			}
+			if !strings.Contains(out.String(), tt.out) {
+				t.Errorf("stdout lacks %q:\n%s", tt.out, out.String())
+			}
+			if !strings.Contains(errOut.String(), tt.err) {
+				t.Errorf("stderr lacks %q:\n%s", tt.err, errOut.String())
+			}
+		})
+	}
+}
