@@ -214,6 +214,7 @@ func splitValues(data []byte) ([]json.RawMessage, []int, error) {
 	var lines []int
 	var errs []error
 	var base int64 // offset in data of the decoder's input
+	var lc lineCounter
 	dec := json.NewDecoder(bytes.NewReader(data))
 	for {
 		// The next value starts after the whitespace that follows the previous one.
@@ -225,7 +226,7 @@ func splitValues(data []byte) ([]json.RawMessage, []int, error) {
 			return vals, lines, errors.Join(errs...)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("line %d: %w", lineAt(data, start), err))
+			errs = append(errs, fmt.Errorf("line %d: %w", lc.lineAt(data, start), err))
 			nl := bytes.IndexByte(data[start:], '\n')
 			if nl < 0 {
 				return vals, lines, errors.Join(errs...)
@@ -235,11 +236,25 @@ func splitValues(data []byte) ([]json.RawMessage, []int, error) {
 			continue
 		}
 		vals = append(vals, v)
-		lines = append(lines, lineAt(data, start))
+		lines = append(lines, lc.lineAt(data, start))
 	}
 }
 
-// lineAt returns the 1-based line of byte offset off in data.
-func lineAt(data []byte, off int64) int {
-	return bytes.Count(data[:min(off, int64(len(data)))], []byte{'\n'}) + 1
+// lineCounter finds the lines of increasing offsets in one text, counting newlines only
+// from the previous offset so that a whole file costs one pass.
+type lineCounter struct {
+	off   int64 // newlines before off are counted
+	lines int   // newlines in data[:off]
+}
+
+// lineAt returns the 1-based line of byte offset off in data. Offsets are expected in
+// increasing order; an earlier one is counted from the start.
+func (c *lineCounter) lineAt(data []byte, off int64) int {
+	off = max(0, min(off, int64(len(data))))
+	if off < c.off {
+		c.off, c.lines = 0, 0
+	}
+	c.lines += bytes.Count(data[c.off:off], []byte{'\n'})
+	c.off = off
+	return c.lines + 1
 }

@@ -119,6 +119,9 @@ type loader struct {
 	errs   ErrorList
 	warns  []Warning
 	warned map[string]bool
+	work   int // nodes built resolving macros, bounded by maxResolveWork
+	// ruleNodes counts the nodes of the rules resolved so far, bounded by maxRuleSetNodes.
+	ruleNodes int
 }
 
 // fileCtx is the file being loaded.

@@ -15,14 +15,23 @@ func (l *loader) resolve() {
 		l.expandListItems(lst, nil)
 	}
 	for _, m := range rs.Macros {
-		m.parsed = l.parse(rs.expandLists(m.cond), itemName("macro", m.Name))
+		item := itemName("macro", m.Name)
+		if exp, ok := l.expandLists(m.cond, item); ok {
+			m.parsed = l.parse(exp, item)
+		}
 	}
 	// As Falco does, macros resolve in definition order, each with its own visibility; a
 	// macro defined later, not yet resolved, is pasted as written and its references resolve
 	// with the visibility of the macro being resolved.
 	for _, m := range rs.Macros {
 		if m.parsed != nil {
-			m.AST = l.substitute(m.parsed, itemName("macro", m.Name), m, nil)
+			sz := &nodeCount{}
+			m.AST = l.substitute(m.parsed, itemName("macro", m.Name), m, nil, sz)
+			m.size = sz.n
+			if sz.over {
+				// Reported where a rule pastes the macro, naming the rule.
+				m.AST, m.tooBig = nil, true
+			}
 		}
 		m.resolved = true
 	}
@@ -30,13 +39,28 @@ func (l *loader) resolve() {
 		item := itemName("rule", r.Name)
 		full := l.conditionWithExceptions(r)
 		r.Condition = full.s
-		exp := rs.expandLists(full)
+		exp, ok := l.expandLists(full, item)
+		if !ok {
+			continue
+		}
 		r.Expanded = exp.s
 		n := l.parse(exp, item)
 		if n == nil {
 			continue
 		}
-		r.AST = l.substitute(n, item, nil, nil)
+		sz := &nodeCount{}
+		r.AST = l.substitute(n, item, nil, nil, sz)
+		if sz.over {
+			l.errorf(sz.at, item, "condition expands to more than %d nodes through macros", maxConditionNodes)
+			r.AST = nil
+		} else if r.AST != nil {
+			// Pasted macros are shared, not copied, but every later pass walks each rule's
+			// tree in full.
+			if l.ruleNodes += sz.n; l.ruleNodes > maxRuleSetNodes {
+				l.errorf(r.Pos, item, "rules expand to more than %d nodes in total through macros", maxRuleSetNodes)
+				break
+			}
+		}
 		if r.AST == nil {
 			continue
 		}
@@ -90,7 +114,9 @@ func (l *loader) warnUnknownKinds(n Node, item string) {
 	})
 }
 
-// expandListItems pastes the items of earlier lists named among lst's items.
+// expandListItems pastes the items of earlier lists named among lst's items. A list that
+// would hold more than maxListItems items, or whose items joined would exceed
+// maxExpandedBytes, is an error; it and the lists naming it are left empty.
 func (l *loader) expandListItems(lst *List, stack []*List) []string {
 	if lst.expanded != nil {
 		return lst.expanded
@@ -101,16 +127,102 @@ func (l *loader) expandListItems(lst *List, stack []*List) []string {
 		}
 	}
 	out := []string{}
+	size := 0
+	add := func(it string) bool {
+		out = append(out, it)
+		size += len(it) + 2 // with the ", " that joins it
+		return len(out) <= maxListItems && size <= maxExpandedBytes
+	}
 	for _, it := range lst.Items {
 		if ref := l.rs.lists[it]; ref != nil && ref != lst && ref.index < lst.vis {
 			ref.used = true
-			out = append(out, l.expandListItems(ref, append(stack, lst))...)
+			items := l.expandListItems(ref, append(stack, lst))
+			if ref.tooBig {
+				// Reported with ref.
+				lst.tooBig, lst.expanded = true, []string{}
+				return lst.expanded
+			}
+			for _, x := range items {
+				if !add(x) {
+					return l.listTooBig(lst, len(out))
+				}
+			}
 			continue
 		}
-		out = append(out, quoteItem(it))
+		if !add(quoteItem(it)) {
+			return l.listTooBig(lst, len(out))
+		}
 	}
 	lst.expanded = out
 	return out
+}
+
+func (l *loader) listTooBig(lst *List, n int) []string {
+	if n > maxListItems {
+		l.errorf(lst.Pos, itemName("list", lst.Name), "list %s expands to more than %d items", lst.Name, maxListItems)
+	} else {
+		l.errorf(lst.Pos, itemName("list", lst.Name), "list %s expands to more than %d bytes", lst.Name, maxExpandedBytes)
+	}
+	lst.tooBig, lst.expanded = true, []string{}
+	return lst.expanded
+}
+
+// expandLists expands the lists in t, reporting a text that grows too big; ok is false then.
+func (l *loader) expandLists(t srcText, item string) (srcText, bool) {
+	exp, over := l.rs.expandLists(t)
+	if over != nil {
+		l.errorf(t.pos(0), item, "condition expands to more than %d bytes through list %s",
+			maxExpandedBytes, over.Name)
+		return srcText{}, false
+	}
+	return exp, true
+}
+
+// maxConditionNodes bounds the nodes of a rule's condition once macros are pasted: macros
+// pasting each other twice over grow exponentially with their nesting.
+const maxConditionNodes = 1_000_000
+
+// maxRuleSetNodes bounds the nodes of all rule conditions together, pasted macros counted in
+// full: many small rules may each paste a macro just under maxConditionNodes.
+const maxRuleSetNodes = 8 * maxConditionNodes
+
+// maxResolveWork bounds the nodes substitute builds over a whole load. A macro pasting a
+// macro defined after it pastes that macro's tree anew, so without it each of many such
+// macros could cost maxConditionNodes.
+const maxResolveWork = 4 * maxConditionNodes
+
+// spend counts one node built by substitute; past maxResolveWork it reports the error once
+// and returns false.
+func (l *loader) spend(p Pos, item string) bool {
+	l.work++
+	if l.work <= maxResolveWork {
+		return true
+	}
+	if l.work == maxResolveWork+1 {
+		l.errorf(p, item, "conditions expand to more than %d nodes in total through macros", maxResolveWork)
+	}
+	return false
+}
+
+// nodeCount counts the nodes of a condition being resolved, pasted macros included. Once n
+// passes maxConditionNodes, over is set, at is where, and substitution stops.
+type nodeCount struct {
+	n    int
+	over bool
+	at   Pos
+}
+
+// add counts k more nodes at p and reports whether the count is still within bounds.
+func (c *nodeCount) add(k int, p Pos) bool {
+	if c.over {
+		return false
+	}
+	c.n += k
+	if c.n > maxConditionNodes {
+		c.over, c.at = true, p
+		return false
+	}
+	return true
 }
 
 func (l *loader) parse(t srcText, item string) Node {
@@ -131,7 +243,11 @@ func (l *loader) parse(t srcText, item string) Node {
 // which sees every macro) and stack the macros being pasted, for loops. A reference pastes
 // the macro's resolved tree, or its parsed tree resolved in the same context when the macro
 // comes later in definition order. It returns nil after reporting an error.
-func (l *loader) substitute(n Node, item string, ctx *Macro, stack []string) Node {
+//
+// sz counts the nodes of the result, each pasted macro counting its own; substitution stops,
+// returning nil without reporting, once the count passes maxConditionNodes, so that the work
+// stays bounded however the macros nest. The caller reports it.
+func (l *loader) substitute(n Node, item string, ctx *Macro, stack []string, sz *nodeCount) Node {
 	switch x := n.(type) {
 	case *MacroRef:
 		m := l.rs.macros[x.Name]
@@ -147,16 +263,31 @@ func (l *loader) substitute(n Node, item string, ctx *Macro, stack []string) Nod
 		}
 		m.used = true
 		if m.resolved {
-			return m.AST // nil when m has errors, reported with m
+			if m.tooBig {
+				sz.add(maxConditionNodes+1, x.Pos)
+				return nil
+			}
+			if m.AST == nil {
+				return nil // m has errors, reported with m
+			}
+			if !sz.add(m.size, x.Pos) {
+				return nil
+			}
+			return m.AST
 		}
 		if m.parsed == nil {
 			return nil
 		}
-		return l.substitute(m.parsed, item, ctx, append(stack, x.Name))
+		return l.substitute(m.parsed, item, ctx, append(stack, x.Name), sz)
+	}
+	if !sz.add(1, n.Position()) || !l.spend(n.Position(), item) {
+		return nil
+	}
+	switch x := n.(type) {
 	case *AndExpr:
 		kids := make([]Node, len(x.Kids))
 		for i, k := range x.Kids {
-			if kids[i] = l.substitute(k, item, ctx, stack); kids[i] == nil {
+			if kids[i] = l.substitute(k, item, ctx, stack, sz); kids[i] == nil {
 				return nil
 			}
 		}
@@ -164,13 +295,13 @@ func (l *loader) substitute(n Node, item string, ctx *Macro, stack []string) Nod
 	case *OrExpr:
 		kids := make([]Node, len(x.Kids))
 		for i, k := range x.Kids {
-			if kids[i] = l.substitute(k, item, ctx, stack); kids[i] == nil {
+			if kids[i] = l.substitute(k, item, ctx, stack, sz); kids[i] == nil {
 				return nil
 			}
 		}
 		return &OrExpr{Kids: kids, Pos: x.Pos}
 	case *NotExpr:
-		k := l.substitute(x.X, item, ctx, stack)
+		k := l.substitute(x.X, item, ctx, stack, sz)
 		if k == nil {
 			return nil
 		}

@@ -24,6 +24,7 @@ type List struct {
 	expanded   []string // items quoted, names of earlier lists expanded
 	index, vis int
 	used       bool
+	tooBig     bool // expands beyond maxListItems or maxExpandedBytes; expanded is empty
 }
 
 // Macro is a named condition fragment, substituted into the trees that use it.
@@ -40,6 +41,8 @@ type Macro struct {
 	index, vis int
 	resolved   bool // AST is final
 	used       bool
+	size       int  // nodes of AST, pasted macros counted in full
+	tooBig     bool // AST would exceed maxConditionNodes; AST is nil
 }
 
 // Rule is one rule of a RuleSet.

@@ -38,8 +38,9 @@ links and special files are not followed or read: they are reported as warnings.
 
 // runScanWorkflows prints each miner indicator found and returns an exitError with
 // ExitFindings when there is one, whatever happened to other files. Files skipped (symbolic
-// links, special files) are warnings; files that could not be read or were scanned only in
-// part make the run fail when no miner was found, since they were not checked whole.
+// links, special files), files that could not be read and files scanned only in part make the
+// run fail when no miner was found: a pre-merge gate must fail closed, and a symlinked
+// workflow is exactly where a miner would hide from it.
 func runScanWorkflows(s *streams, o *scanWorkflowsOptions) error {
 	files, err := github.ScanPath(o.path)
 	if errors.Is(err, github.ErrNoWorkflows) {
@@ -54,7 +55,8 @@ func runScanWorkflows(s *streams, o *scanWorkflowsOptions) error {
 		name := safeText(f.File) // file names and texts come from the scanned tree
 		switch {
 		case f.Skipped != "":
-			fmt.Fprintf(s.err, "saker: warning: %s: skipped: %s\n", name, f.Skipped)
+			fmt.Fprintf(s.err, "saker: error: %s: not scanned: %s\n", name, safeText(f.Skipped))
+			failed++
 		case f.Err != nil:
 			fmt.Fprintf(s.err, "saker: error: %s: %s\n", name, safeText(f.Err.Error()))
 			failed++
