@@ -160,14 +160,16 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 	if o.github != "" {
 		inputs = append(inputs, "github:"+o.github)
 	}
+	dnsEvents := true // --dns answers become dns events (and findings) with the first capture only
 	for i, in := range inputs {
 		var sink *dbSink
 		if store != nil {
 			sink = &dbSink{st: store, capID: fmt.Sprintf("%d:%s", i+1, in)}
 		}
-		if err := analyzeOne(ctx, s, o, in, rs, extraDNS, emit, sink); err != nil {
+		if err := analyzeOne(ctx, s, o, in, rs, extraDNS, dnsEvents, emit, sink); err != nil {
 			return err
 		}
+		dnsEvents = dnsEvents && strings.HasPrefix(in, "github:")
 	}
 	if store != nil {
 		err := store.Commit()
@@ -194,7 +196,7 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 
 // analyzeOne replays one input: a bundle directory, a .scap file, or "github:PATH".
 func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, rs *rules.RuleSet,
-	extraDNS []replay.DNSMessage, emit func(*analyze.Finding) error, sink *dbSink) error {
+	extraDNS []replay.DNSMessage, dnsEvents bool, emit func(*analyze.Finding) error, sink *dbSink) error {
 	opened, err := openInput(in, o)
 	if err != nil {
 		return err
@@ -206,15 +208,20 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 	idx := analyze.NewDNSIndex(analyze.DNSIndexOptions{})
 	src := opened.src
 	opts := analyze.Options{Rules: rs, Names: idx, Hostname: opened.host, Finding: emit}
-	if strings.HasPrefix(in, "github:") {
-		// No host events to merge DNS into: the answers only name addresses.
+	if strings.HasPrefix(in, "github:") || !dnsEvents {
+		// No host events to merge DNS into, or the --dns answers were already replayed as
+		// events with an earlier capture: here they only name addresses.
 		for i := range extraDNS {
 			idx.Add(&extraDNS[i])
 		}
-	} else {
+	}
+	if !strings.HasPrefix(in, "github:") {
 		// The replay merges packet DNS into the events by time, feeds the index as it goes
 		// and counts a response the sensor also saw once.
-		opts.DNS.Packets = append(opened.dns[:len(opened.dns):len(opened.dns)], extraDNS...)
+		opts.DNS.Packets = opened.dns
+		if dnsEvents {
+			opts.DNS.Packets = append(opened.dns[:len(opened.dns):len(opened.dns)], extraDNS...)
+		}
 		if b, ok := src.(*replay.BundleSource); ok {
 			m := b.Bundle.Manifest
 			opts.DNS.TS = func(wall int64) uint64 {

@@ -158,3 +158,28 @@ func poolAnswerPcapng(t *testing.T, ts time.Time) []byte {
 	}
 	return b.Bytes()
 }
+
+// TestDNSFileReplayedOnce: answers from a --dns file name addresses in every capture but
+// become dns events, and so findings, once, not once per capture.
+func TestDNSFileReplayedOnce(t *testing.T) {
+	pcap := "../../../shared/corpus/pcap/zeek-cryptomining/coinhive.pcap"
+	if _, err := os.Stat(pcap); err != nil {
+		t.Skipf("corpus pcap not found beside the checkout: %v", err)
+	}
+	count := func(captures ...string) int {
+		args := append([]string{"analyze"}, captures...)
+		args = append(args, "--no-default-rules", "-r", "testdata/dns_lookup_rule.yaml", "--dns", pcap, "--progress=false")
+		code, out, errs := runCLI(t, args...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		return strings.Count(out, "lookup of authedmine.com")
+	}
+	one := count(demoScap)
+	if one == 0 {
+		t.Fatal("no lookup findings from the --dns file")
+	}
+	if two := count(demoScap, demoScap); two != one {
+		t.Fatalf("%d findings with two captures, %d with one: --dns replayed per capture", two, one)
+	}
+}
