@@ -88,7 +88,7 @@ func (s *Store) AddDNS(d *DNS) error {
 	ans, ansRaw := rawList(d.Answers)
 	cn, cnRaw := rawList(d.CNAMEs)
 	return s.append("dns", d.CaptureID, ts(d.Time), qname, qnameRaw, d.QType, d.RCode, ans, ansRaw,
-		cn, cnRaw, d.TTL, escapeText(d.Resolver), d.PID, d.ProcessKey)
+		cn, cnRaw, d.TTL, escapeText(d.Resolver), d.PID, d.ProcessKey, d.ServerSide)
 }
 
 // AddFile adds one file action row.

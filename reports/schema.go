@@ -99,7 +99,8 @@ var schemaDDL = []string{
 	ttl         UINTEGER,
 	resolver    VARCHAR,
 	pid         BIGINT,
-	process_key UBIGINT
+	process_key UBIGINT,
+	server_side BOOLEAN
 )`,
 	`CREATE TABLE IF NOT EXISTS files (
 	capture_id  VARCHAR NOT NULL,

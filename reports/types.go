@@ -84,6 +84,8 @@ type DNS struct {
 	Resolver   string
 	PID        int64
 	ProcessKey uint64
+	// ServerSide: the copy a local DNS server sent (PID is the server), not the asker's.
+	ServerSide bool
 }
 
 // File is one file system action. Action is one of create, write, rename, chmod, unlink, open.

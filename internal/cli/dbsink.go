@@ -170,7 +170,7 @@ func (d *dbSink) dns(m *replay.DNSMessage, procKey uint64) {
 	}
 	d.keep(d.st.AddDNS(&reports.DNS{CaptureID: d.capID, Time: time.Unix(0, m.TS).UTC(), QName: m.QName,
 		QType: replay.DNSTypeName(m.QType), RCode: replay.DNSRcodeName(m.Rcode), Answers: answers, CNAMEs: cnames, TTL: ttl,
-		Resolver: resolver, PID: int64(m.PID), ProcessKey: procKey}))
+		Resolver: resolver, PID: int64(m.PID), ProcessKey: procKey, ServerSide: m.ServerSide}))
 }
 
 func (d *dbSink) rules(en *rules.Engine) {
