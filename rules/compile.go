@@ -208,29 +208,13 @@ func (c *compiler) checkCompiled(ch *Check) (compiled, error) {
 	case lhs.typ == FieldStrings && ch.Mod != "":
 		return listModCheck(ch.Op, ch.Mod, items, lhs.list)
 	case isNumeric(lhs.typ) && numOp && ch.Mod != "":
-		preds := make([]func(int64) bool, len(items))
-		for i, it := range items {
-			if preds[i], err = numPred(ch.Op, []string{it}, lhs.typ); err != nil {
-				return compiled{}, err
-			}
-		}
-		pred, get := modPred(ch.Mod, preds), lhs.num
-		return compiled{fn: func(e *event.Event) bool {
-			n, ok := get(e)
-			return ok && pred(n)
-		}}, nil
+		return modCheck(ch.Mod, items, lhs.num, func(it string) (func(int64) bool, error) {
+			return numPred(ch.Op, []string{it}, lhs.typ)
+		})
 	case lhs.typ == FieldIP && ch.Mod != "" && isEqOp(ch.Op):
-		preds := make([]func(netip.Addr) bool, len(items))
-		for i, it := range items {
-			if preds[i], err = ipPred(ch.Op, []string{it}); err != nil {
-				return compiled{}, err
-			}
-		}
-		pred, get := modPred(ch.Mod, preds), lhs.ip
-		return compiled{fn: func(e *event.Event) bool {
-			a, ok := get(e)
-			return ok && pred(a)
-		}}, nil
+		return modCheck(ch.Mod, items, lhs.ip, func(it string) (func(netip.Addr) bool, error) {
+			return ipPred(ch.Op, []string{it})
+		})
 	case lhs.typ == FieldString || lhs.typ == FieldBytes:
 		if fn := strCheckInline(ch.Op, ch.Mod, items, lhs.str); fn != nil {
 			return compiled{fn: fn}, nil
@@ -456,4 +440,22 @@ func listOf(o operand) func(*event.Event, [][]byte) ([][]byte, bool) {
 		}
 		return append(out, b), true
 	}
+}
+
+// modCheck compiles a check with an oneof/anyof/allof modifier on a typed field: one
+// predicate per list item, combined by the modifier, over the value get extracts.
+func modCheck[T any](mod string, items []string, get func(*event.Event) (T, bool),
+	pred func(item string) (func(T) bool, error)) (compiled, error) {
+	preds := make([]func(T) bool, len(items))
+	for i, it := range items {
+		var err error
+		if preds[i], err = pred(it); err != nil {
+			return compiled{}, err
+		}
+	}
+	combined := modPred(mod, preds)
+	return compiled{fn: func(e *event.Event) bool {
+		v, ok := get(e)
+		return ok && combined(v)
+	}}, nil
 }
