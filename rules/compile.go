@@ -223,11 +223,7 @@ func (c *compiler) checkCompiled(ch *Check) (compiled, error) {
 		if err != nil {
 			return compiled{}, err
 		}
-		get := lhs.str
-		return compiled{fn: func(e *event.Event) bool {
-			b, ok := get(e)
-			return ok && pred(b)
-		}}, nil
+		return predCheck(lhs.str, pred), nil
 	case lhs.typ == FieldStrings:
 		pred, err := strPred(ch.Op, ch.Mod, items)
 		if err != nil {
@@ -256,21 +252,13 @@ func (c *compiler) checkCompiled(ch *Check) (compiled, error) {
 		if err != nil {
 			return compiled{}, err
 		}
-		get := lhs.num
-		return compiled{fn: func(e *event.Event) bool {
-			n, ok := get(e)
-			return ok && pred(n)
-		}}, nil
+		return predCheck(lhs.num, pred), nil
 	case lhs.typ == FieldIP && ch.Mod == "" && isIPOp(ch.Op):
 		pred, err := ipPred(ch.Op, items)
 		if err != nil {
 			return compiled{}, err
 		}
-		get := lhs.ip
-		return compiled{fn: func(e *event.Event) bool {
-			a, ok := get(e)
-			return ok && pred(a)
-		}}, nil
+		return predCheck(lhs.ip, pred), nil
 	}
 	// A string operator on a number or address compares its text.
 	pred, err := strPred(ch.Op, ch.Mod, items)
@@ -453,9 +441,13 @@ func modCheck[T any](mod string, items []string, get func(*event.Event) (T, bool
 			return compiled{}, err
 		}
 	}
-	combined := modPred(mod, preds)
+	return predCheck(get, modPred(mod, preds)), nil
+}
+
+// predCheck compiles a check of one extracted value: false when the field is missing.
+func predCheck[T any](get func(*event.Event) (T, bool), pred func(T) bool) compiled {
 	return compiled{fn: func(e *event.Event) bool {
 		v, ok := get(e)
-		return ok && combined(v)
-	}}, nil
+		return ok && pred(v)
+	}}
 }
