@@ -96,12 +96,13 @@ func (d *DataFile) flushLocked() error {
 		return d.w.err
 	}
 	d.lastFlush = time.Now()
-	for len(d.buf) > 0 {
-		n := min(len(d.buf), d.w.opts.FlushBytes)
-		if err := d.seg.writeFrame(d.buf[:n], 0, 0, 0); err != nil {
+	// Frames are cut from the buffer in place, so that it keeps its capacity for the next ones.
+	for off := 0; off < len(d.buf); {
+		n := min(len(d.buf)-off, d.w.opts.FlushBytes)
+		if err := d.seg.writeFrame(d.buf[off:off+n], 0, 0, 0); err != nil {
 			return d.w.failLocked(fmt.Errorf("%s: %w", d.seg.name, err))
 		}
-		d.buf = d.buf[n:]
+		off += n
 	}
 	d.buf = d.buf[:0]
 	if d.w.opts.MaxBytes > 0 && d.w.sizeLocked() >= d.w.opts.MaxBytes {

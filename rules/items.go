@@ -2,6 +2,7 @@ package rules
 
 import (
 	"go.yaml.in/yaml/v3"
+	"slices"
 )
 
 // Keys that override may name, per item kind (Falco's rule_loader_reader).
@@ -14,15 +15,6 @@ var (
 	ruleKeys = []string{"rule", "condition", "output", "desc", "priority", "enabled", "tags", "source",
 		"exceptions", "warn_evttypes", "skip-if-unknown-filter", "capture", "capture_duration", "append", "override"}
 )
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // overrides reads the item's append and override keys. It returns mode "" for a plain
 // definition, "append" for legacy append: true, or "override" with the keys to append and to
@@ -58,13 +50,13 @@ func (l *loader) overrides(it *item, appendable, replaceable []string) (mode str
 		p := it.f.pos(n.Content[i])
 		switch v {
 		case "append":
-			if !contains(appendable, k) {
+			if !slices.Contains(appendable, k) {
 				l.errorf(p, it.name, "key %q cannot be appended to", k)
 				good = false
 			}
 			app[k] = true
 		case "replace":
-			if !contains(replaceable, k) {
+			if !slices.Contains(replaceable, k) {
 				l.errorf(p, it.name, "key %q cannot be replaced", k)
 				good = false
 			}

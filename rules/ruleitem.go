@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -35,7 +36,7 @@ func (l *loader) rule(it *item) {
 			}
 		}
 		for _, k := range ruleReplaceable {
-			if it.has(k) && !contains(ruleAppendable, k) {
+			if it.has(k) && !slices.Contains(ruleAppendable, k) {
 				if k != "enabled" {
 					l.errorf(it.pos(k), it.name, "key %q cannot be used with append: true", k)
 					return
@@ -183,7 +184,7 @@ func (l *loader) applyRuleKey(it *item, prev, r *Rule, k string, appendIt bool) 
 	case "tags":
 		if appendIt {
 			for _, t := range r.Tags {
-				if !contains(prev.Tags, t) {
+				if !slices.Contains(prev.Tags, t) {
 					prev.Tags = append(prev.Tags, t)
 				}
 			}

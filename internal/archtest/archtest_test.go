@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -84,7 +85,7 @@ func TestImportGraph(t *testing.T) {
 				continue
 			}
 			to := group(imp)
-			if to == from || contains(ok, "*") || contains(ok, to) {
+			if to == from || slices.Contains(ok, "*") || slices.Contains(ok, to) {
 				continue
 			}
 			t.Errorf("forbidden import: %s -> %s (%s may import only %v)", p.ImportPath, imp, from, ok)
@@ -127,13 +128,4 @@ func TestPureGo(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("GOOS=darwin go build: %v\n%s", err, out)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -22,6 +22,7 @@ type dbSink struct {
 	finds   uint64
 	err     error
 	scratch []byte
+	tuple   []byte
 }
 
 func (d *dbSink) keep(err error) {
@@ -133,7 +134,8 @@ func (d *dbSink) event(e *event.Event, procKey uint64) {
 		case p.Type == event.TypePath && r.Path == "":
 			r.Path = string(a.Bytes)
 		case p.Type == event.TypeTuple:
-			r.Tuple = string(event.AppendArg(nil, p, a))
+			d.tuple = event.AppendArg(d.tuple[:0], p, a)
+			r.Tuple = string(d.tuple)
 		case p.Type == event.TypeBytes:
 			if len(a.Bytes) > 0 {
 				r.Data = a.Bytes // AddEvent copies it
