@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"saker/dns"
 	"saker/event"
 )
 
@@ -54,7 +55,7 @@ func syntheticMix(n int) []event.Event {
 // event over the synthetic mix.
 func BenchmarkReplay(b *testing.B) {
 	evs := syntheticMix(100_000)
-	idx := NewDNSIndex(DNSIndexOptions{})
+	idx := dns.NewIndex(dns.IndexOptions{})
 	for _, m := range poolDNS() {
 		idx.Add(&m)
 	}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"saker/dns"
 	"saker/event"
-	"saker/replay"
 )
 
 // preamble is the start snapshot every rule case runs after: users, a container, host
@@ -33,15 +33,15 @@ func preamble() []event.Event {
 }
 
 // poolDNS are DNS answers seen at the start of the capture.
-func poolDNS() []replay.DNSMessage {
-	a := func(name, ip string) replay.DNSMessage {
-		return replay.DNSMessage{
-			TS: int64(tsBase), ID: 7, Response: true, QName: name, QType: replay.DNSTypeA, Proto: event.ProtoUDP,
-			Answers: []replay.DNSRecord{{Name: name, Type: replay.DNSTypeA, TTL: 300, IP: netip.MustParseAddr(ip)}},
+func poolDNS() []dns.Message {
+	a := func(name, ip string) dns.Message {
+		return dns.Message{
+			TS: int64(tsBase), ID: 7, Response: true, QName: name, QType: dns.TypeA, Proto: event.ProtoUDP,
+			Answers: []dns.Record{{Name: name, Type: dns.TypeA, TTL: 300, IP: netip.MustParseAddr(ip)}},
 			Client:  netip.MustParseAddrPort("10.0.0.5:41000"), Server: netip.MustParseAddrPort("10.0.0.2:53"),
 		}
 	}
-	return []replay.DNSMessage{
+	return []dns.Message{
 		a("pool.supportxmr.com", "198.51.100.7"),
 		a("xmr.crypto-pool.fr", "198.51.100.8"),
 		a("updates.example.com", "203.0.113.20"),
@@ -80,7 +80,7 @@ func runCase(t *testing.T, extra string, evs []event.Event) []*Finding {
 	if err != nil {
 		t.Fatal(err)
 	}
-	idx := NewDNSIndex(DNSIndexOptions{})
+	idx := dns.NewIndex(dns.IndexOptions{})
 	for _, m := range poolDNS() {
 		idx.Add(&m)
 	}
@@ -220,13 +220,13 @@ func TestDefaultRules(t *testing.T) {
 
 // dnsEvent is a dns meta event as replay makes it from a captured message.
 func dnsEvent(ts uint64, qname string, response bool) event.Event {
-	m := replay.DNSMessage{TS: int64(tsBase + ts), ID: 9, Response: response, QName: qname, QType: replay.DNSTypeA, Proto: event.ProtoUDP,
+	m := dns.Message{TS: int64(tsBase + ts), ID: 9, Response: response, QName: qname, QType: dns.TypeA, Proto: event.ProtoUDP,
 		Client: netip.MustParseAddrPort("10.0.0.5:41000"), Server: netip.MustParseAddrPort("10.0.0.2:53")}
 	if response {
-		m.Answers = []replay.DNSRecord{{Name: qname, Type: replay.DNSTypeA, TTL: 60, IP: netip.MustParseAddr("198.51.100.7")}}
+		m.Answers = []dns.Record{{Name: qname, Type: dns.TypeA, TTL: 60, IP: netip.MustParseAddr("198.51.100.7")}}
 	}
 	var e event.Event
-	replay.DNSEvent(&m, tsBase+ts, &e)
+	dns.Event(&m, tsBase+ts, &e)
 	return *e.Clone()
 }
 

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"saker/dns"
 	"saker/event"
-	"saker/replay"
 )
 
 // DNSOptions brings DNS into a replay beyond what the syscall stream carries, and hands out
@@ -19,7 +19,7 @@ import (
 // receive, with the receiving process's pid and tid, so that proc.* fields name it, fd.* the
 // socket it came on (its connection cited by findings), and the number of the receive event
 // (evt.num); packet dns events carry number 0. Result.Events counts dns events. DNS over TCP
-// is joined across reads (replay.DNSSensor). Of a recvmmsg the sensor keeps the first
+// is joined across reads (dns.Sensor). Of a recvmmsg the sensor keeps the first
 // message only, and of readv the first iovec.
 //
 // Responses a local DNS server sends from port 53 (sendto, sendmsg, sendmmsg, send, write,
@@ -30,21 +30,21 @@ type DNSOptions struct {
 	// Packets are DNS messages captured as packets (a bundle's dns data files, --dns files),
 	// in any order. Run merges them into the event stream by time as `dns` events without a
 	// process, and adds the answers of responses to the index as the replay reaches them.
-	Packets []replay.DNSMessage
+	Packets []dns.Message
 	// TS converts a packet's wall time (Unix nanoseconds) to the clock of the event stream,
 	// such as a bundle's CLOCK_BOOTTIME through its manifest's anchors; nil keeps Unix
 	// nanoseconds (.scap files, event.SliceSource).
 	TS func(wall int64) uint64
 	// Window is how close in time a packet and a sensor sighting of one response (same id,
 	// question and answers) must be to count once: one answer in the index and one `dns`
-	// event, the sensor's, since it names the process. 0 means replay.DefaultDNSMergeWindow.
+	// event, the sensor's, since it names the process. 0 means dns.DefaultMergeWindow.
 	// A packet response's event waits up to Window of stream time for its sensor copy, so
 	// it may come after events up to Window later than itself.
 	Window time.Duration
 	// Message, when set, receives each DNS message once, after deduplication, with the
 	// Process.Key of the process that received it (0 for packets). m is valid only during
 	// the call.
-	Message func(m *replay.DNSMessage, procKey uint64)
+	Message func(m *dns.Message, procKey uint64)
 }
 
 // dnsFeed is the event.Source the replay loop reads when DNS can join it: it merges packet
@@ -54,14 +54,14 @@ type dnsFeed struct {
 	opts   DNSOptions
 	window int64
 	s      *State
-	idx    *DNSIndex // nil when Options.Names is not a *DNSIndex
-	merge  *replay.DNSMerge
+	idx    *dns.Index // nil when Options.Names is not a *dns.Index
+	merge  *dns.Merge
 	src    event.Source
-	sens   *replay.DNSSensor // made at the first port-53 send or receive
+	sens   *dns.Sensor // made at the first port-53 send or receive
 	// sawServer is set once a server's copy was counted: before, no lookup among them.
 	sawServer bool
 
-	due      []replay.DNSMessage // the sensor responses whose events are due, from dueI on
+	due      []dns.Message // the sensor responses whose events are due, from dueI on
 	dueI     int
 	msgTS    uint64 // time and number of the event that carried them
 	msgNum   uint64
@@ -77,10 +77,10 @@ type dnsFeed struct {
 // dnsSeen is a response already counted: a sensor copy, or a packet copy whose event may
 // still wait for a sensor copy to take its place (pending).
 type dnsSeen struct {
-	m       replay.DNSMessage
+	m       dns.Message
 	key     dnsKey
 	ts      uint64 // stream time, for packets
-	answer  int    // its DNSAnswerInfo in the index, -1 when none
+	answer  int    // its dns.AnswerInfo in the index, -1 when none
 	pending bool
 	// claimed is set on a server's copy once a client's or packet copy took its answer.
 	claimed bool
@@ -97,11 +97,11 @@ type dnsKey struct {
 func newDNSFeed(src event.Source, s *State, names NameResolver, opts DNSOptions) *dnsFeed {
 	f := &dnsFeed{opts: opts, window: int64(opts.Window), s: s, src: src}
 	if f.window <= 0 {
-		f.window = int64(replay.DefaultDNSMergeWindow)
+		f.window = int64(dns.DefaultMergeWindow)
 	}
-	f.idx, _ = names.(*DNSIndex)
+	f.idx, _ = names.(*dns.Index)
 	if len(opts.Packets) > 0 {
-		f.merge = replay.NewDNSMerge(src, replay.MergeDNS(time.Duration(f.window), opts.Packets), opts.TS)
+		f.merge = dns.NewMerge(src, dns.Combine(time.Duration(f.window), opts.Packets), opts.TS)
 		f.src = f.merge
 	}
 	return f
@@ -154,15 +154,15 @@ func (f *dnsFeed) Next(e *event.Event) error {
 
 // yield fills e with m's dns event in the feed's own buffers: e may alias a source's
 // storage, which must not be written.
-func (f *dnsFeed) yield(m *replay.DNSMessage, ts, num uint64, e *event.Event) {
-	replay.DNSEvent(m, ts, &f.ev)
+func (f *dnsFeed) yield(m *dns.Message, ts, num uint64, e *event.Event) {
+	dns.Event(m, ts, &f.ev)
 	f.ev.Num = num
 	*e = f.ev
 }
 
 // packet takes the packet message m at stream time ts and reports whether its event is to
 // be yielded now: queries are; a response is counted unless a sensor copy was, and held.
-func (f *dnsFeed) packet(m *replay.DNSMessage, ts uint64) bool {
+func (f *dnsFeed) packet(m *dns.Message, ts uint64) bool {
 	if !m.Response {
 		f.emit(m, 0)
 		return true
@@ -225,7 +225,7 @@ func (f *dnsFeed) sensor(e *event.Event, send bool) {
 		// An unconnected socket: the event's own tuple names the peer.
 	}
 	if f.sens == nil {
-		f.sens = replay.NewDNSSensor(replay.NewDNSDecoder())
+		f.sens = dns.NewSensor(dns.NewDecoder())
 	}
 	// Malformed messages are skipped; the others of the event still count.
 	f.due, _ = f.sens.Decode(e, tp, f.s.clock, f.due[:0])
@@ -254,7 +254,7 @@ func (f *dnsFeed) sensor(e *event.Event, send bool) {
 // to be yielded. A client's copy takes the place of a packet copy counted before. A server's
 // copy is a view apart, counted once among server copies: it never takes nor yields the
 // place of a client's or packet copy, but shares their answer in the index.
-func (f *dnsFeed) count(m *replay.DNSMessage, procKey uint64) bool {
+func (f *dnsFeed) count(m *dns.Message, procKey uint64) bool {
 	f.prune(m.TS)
 	r := f.find(m)
 	switch {
@@ -273,7 +273,7 @@ func (f *dnsFeed) count(m *replay.DNSMessage, procKey uint64) bool {
 		// The packet copy came first: the sensor's takes its place, with the process.
 		r.pending = false
 		if r.answer >= 0 {
-			a := &f.idx.answers[r.answer]
+			a := f.idx.Answer(r.answer)
 			a.PID, a.FromSensor = m.PID, true
 		}
 		m.FromPacket = true
@@ -285,13 +285,13 @@ func (f *dnsFeed) count(m *replay.DNSMessage, procKey uint64) bool {
 // addShared adds the client or packet copy m to the index, unless a server's copy added the
 // answer already: then m claims it, naming the process that asked. It returns the position
 // of the answer, -1 when none.
-func (f *dnsFeed) addShared(m *replay.DNSMessage) int {
+func (f *dnsFeed) addShared(m *dns.Message) int {
 	if !f.sawServer {
 		return f.add(m)
 	}
 	if s := f.findSide(m, true); s != nil && s.answer >= 0 && !s.claimed {
 		s.claimed = true
-		a := &f.idx.answers[s.answer]
+		a := f.idx.Answer(s.answer)
 		a.PID = m.PID
 		a.FromPacket = a.FromPacket || m.FromPacket
 		a.FromSensor = a.FromSensor || m.FromSensor
@@ -301,30 +301,30 @@ func (f *dnsFeed) addShared(m *replay.DNSMessage) int {
 }
 
 // add adds m to the index and returns the position of its answer, -1 when none was added.
-func (f *dnsFeed) add(m *replay.DNSMessage) int {
+func (f *dnsFeed) add(m *dns.Message) int {
 	if f.idx == nil {
 		return -1
 	}
-	n := len(f.idx.answers)
+	n := f.idx.Answers()
 	f.idx.Add(m)
-	if len(f.idx.answers) > n {
+	if f.idx.Answers() > n {
 		return n
 	}
 	return -1
 }
 
-func (f *dnsFeed) emit(m *replay.DNSMessage, procKey uint64) {
+func (f *dnsFeed) emit(m *dns.Message, procKey uint64) {
 	if f.opts.Message != nil {
 		f.opts.Message(m, procKey)
 	}
 }
 
 // find returns the counted sighting of m within the window on m's side, or nil.
-func (f *dnsFeed) find(m *replay.DNSMessage) *dnsSeen { return f.findSide(m, m.ServerSide) }
+func (f *dnsFeed) find(m *dns.Message) *dnsSeen { return f.findSide(m, m.ServerSide) }
 
 // findSide returns the counted sighting of m within the window among the server's copies
 // (server) or the others, or nil.
-func (f *dnsFeed) findSide(m *replay.DNSMessage, server bool) *dnsSeen {
+func (f *dnsFeed) findSide(m *dns.Message, server bool) *dnsSeen {
 	for _, r := range f.byKey[dnsKey{m.ID, m.QType, strings.ToLower(m.QName), server}] {
 		if dnsNear(r.m.TS, m.TS, f.window) && r.m.SameTransaction(m) {
 			return r
@@ -334,7 +334,7 @@ func (f *dnsFeed) findSide(m *replay.DNSMessage, server bool) *dnsSeen {
 }
 
 // remember counts the sighting m, whose answer in the index is answer.
-func (f *dnsFeed) remember(m replay.DNSMessage, answer int) *dnsSeen {
+func (f *dnsFeed) remember(m dns.Message, answer int) *dnsSeen {
 	r := &dnsSeen{m: m, key: dnsKey{m.ID, m.QType, strings.ToLower(m.QName), m.ServerSide}, answer: answer}
 	if f.byKey == nil {
 		f.byKey = make(map[dnsKey][]*dnsSeen)

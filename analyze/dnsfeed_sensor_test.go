@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"testing"
 
+	"saker/dns"
+	"saker/dns/dnstest"
 	"saker/event"
-	"saker/replay"
 )
 
 // dnsSocketRules names the process, the server-side flag and the socket of dns events.
@@ -26,8 +27,8 @@ const dnsSocketRules = `
 `
 
 // dnsTCPFramed is the answer m framed for TCP: behind its two-byte length.
-func dnsTCPFramed(t *testing.T, m *replay.DNSMessage) []byte {
-	w := dnsWire(t, m)
+func dnsTCPFramed(t *testing.T, m *dns.Message) []byte {
+	w := dnstest.Wire(m)
 	return append([]byte{byte(len(w) >> 8), byte(len(w))}, w...)
 }
 
@@ -73,7 +74,7 @@ func TestDNSFeedTCPReads(t *testing.T) {
 // counts; the tuple the sensor records with the call names the socket.
 func TestDNSFeedReadv(t *testing.T) {
 	m := poolAnswer(1000)
-	evs := append(minerEvents(), dnsRead(1000, event.KindReadv, 4000, 7, dnsWire(t, m), tuple(event.ProtoUDP, "10.0.0.5:41000", "10.0.0.2:53")))
+	evs := append(minerEvents(), dnsRead(1000, event.KindReadv, 4000, 7, dnstest.Wire(m), tuple(event.ProtoUDP, "10.0.0.5:41000", "10.0.0.2:53")))
 	res, err := Run(context.Background(), event.NewSliceSource(evs...), loadTestRules(t, dnsSocketRules, false))
 	if err != nil {
 		t.Fatal(err)
@@ -90,8 +91,8 @@ func TestDNSFeedReadv(t *testing.T) {
 func TestDNSFeedServerSide(t *testing.T) {
 	m := poolAnswer(1000)
 	m.Client, m.Server = netip.MustParseAddrPort("127.0.0.1:41000"), netip.MustParseAddrPort("127.0.0.1:53")
-	srv := dnsRead(1000, event.KindSendto, 300, 4, dnsWire(t, m), tuple(event.ProtoUDP, "127.0.0.1:53", "127.0.0.1:41000"))
-	cli := dnsRead(1001, event.KindRecvfrom, 4000, 7, dnsWire(t, m), tuple(event.ProtoUDP, "127.0.0.1:41000", "127.0.0.1:53"))
+	srv := dnsRead(1000, event.KindSendto, 300, 4, dnstest.Wire(m), tuple(event.ProtoUDP, "127.0.0.1:53", "127.0.0.1:41000"))
+	cli := dnsRead(1001, event.KindRecvfrom, 4000, 7, dnstest.Wire(m), tuple(event.ProtoUDP, "127.0.0.1:41000", "127.0.0.1:53"))
 	base := cat(one(procinfo(300, 1, "dnsmasq", "/usr/sbin/dnsmasq", nil, "/", 0, "0::/system.slice/dnsmasq.service")), minerEvents())
 	for _, tc := range []struct {
 		name   string
@@ -114,17 +115,17 @@ func TestDNSFeedServerSide(t *testing.T) {
   output: proc=%proc.name server_side=%dns.server_side
   priority: NOTICE
 `, false)
-			idx := NewDNSIndex(DNSIndexOptions{})
+			idx := dns.NewIndex(dns.IndexOptions{})
 			opts.Names = idx
-			var packets []replay.DNSMessage
+			var packets []dns.Message
 			if tc.packet {
 				p := *m
 				p.TS--
-				packets = []replay.DNSMessage{p}
+				packets = []dns.Message{p}
 			}
 			opts.DNS.Packets = packets
 			var msgs []string
-			opts.DNS.Message = func(m *replay.DNSMessage, key uint64) {
+			opts.DNS.Message = func(m *dns.Message, key uint64) {
 				msgs = append(msgs, strconv.Itoa(int(m.PID))+" "+strconv.FormatBool(m.ServerSide))
 			}
 			res, err := Run(context.Background(), event.NewSliceSource(tc.evs...), opts)
@@ -134,9 +135,10 @@ func TestDNSFeedServerSide(t *testing.T) {
 			if got := outputs(res.Findings, "Test DNS Side"); !slices.Equal(got, tc.want) {
 				t.Errorf("findings %q, want %q", got, tc.want)
 			}
-			if len(idx.answers) != 1 || idx.answers[0].PID != tc.pid || !idx.answers[0].FromSensor && tc.pid != 0 ||
-				idx.answers[0].FromPacket != tc.packet {
-				t.Errorf("index answers %+v", idx.answers)
+			if n := idx.Answers(); n != 1 {
+				t.Errorf("%d index answers, want 1", n)
+			} else if a := idx.Answer(0); a.PID != tc.pid || !a.FromSensor && tc.pid != 0 || a.FromPacket != tc.packet {
+				t.Errorf("index answer %+v", a)
 			}
 			if len(msgs) != len(tc.want) {
 				t.Errorf("messages %q", msgs)

@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"saker/dns"
+	"saker/dns/dnstest"
 	"saker/event"
-	"saker/replay"
+	"saker/replay/scap"
 )
 
 // dnsTestRules is a rule on connections naming the server and one on dns events naming
@@ -54,18 +56,18 @@ func outputs(fs []*Finding, rule string) []string {
 }
 
 // dnsRecv is the recvfrom by pid of the answer m from the resolver on fd 7, with its tuple.
-func dnsRecv(t *testing.T, ts uint64, pid uint32, m *replay.DNSMessage) event.Event {
-	payload := dnsWire(t, m)
+func dnsRecv(t *testing.T, ts uint64, pid uint32, m *dns.Message) event.Event {
+	payload := dnstest.Wire(m)
 	return ev(ts, event.KindRecvfrom, pid, pid, int64(len(payload)), A{"fd": event.Int(7), "size": event.Int(512),
 		"data": event.Bytes(payload), "tuple": tuple(event.ProtoUDP, m.Client.String(), m.Server.String())})
 }
 
 // poolAnswer is a resolver's answer for pool.supportxmr.com seen at tsBase+at (the clock of
 // the events of ev).
-func poolAnswer(at uint64) *replay.DNSMessage {
-	return &replay.DNSMessage{TS: int64(tsBase + at), ID: 0x4242, Response: true, QName: "pool.supportxmr.com",
-		QType: replay.DNSTypeA, Proto: event.ProtoUDP, FromPacket: true,
-		Answers: []replay.DNSRecord{{Name: "pool.supportxmr.com", Type: replay.DNSTypeA, TTL: 300,
+func poolAnswer(at uint64) *dns.Message {
+	return &dns.Message{TS: int64(tsBase + at), ID: 0x4242, Response: true, QName: "pool.supportxmr.com",
+		QType: dns.TypeA, Proto: event.ProtoUDP, FromPacket: true,
+		Answers: []dns.Record{{Name: "pool.supportxmr.com", Type: dns.TypeA, TTL: 300,
 			IP: netip.MustParseAddr("198.51.100.7")}},
 		Client: netip.MustParseAddrPort("10.0.0.5:41000"), Server: netip.MustParseAddrPort("10.0.0.2:53")}
 }
@@ -97,14 +99,14 @@ func byTS(evs []event.Event) []event.Event {
 // for www.google.com AAAA from its resolver thread 17498, receives 2607:f8b0:4004:802::2004
 // (TTL 299) and connects to it on port 80. Only the syscall sensor saw the answer.
 func TestDNSFeedCurlScap(t *testing.T) {
-	src, err := replay.OpenScap("../testdata/captures/curl_google.scap")
+	src, err := scap.Open("../testdata/captures/curl_google.scap")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
 	opts := loadTestRules(t, dnsTestRules, false)
 	var msgs []string
-	opts.DNS.Message = func(m *replay.DNSMessage, key uint64) {
+	opts.DNS.Message = func(m *dns.Message, key uint64) {
 		msgs = append(msgs, m.QName+" "+m.Answers[0].IP.String()+" "+strconv.Itoa(int(m.PID))+" "+strconv.Itoa(int(m.TID)))
 	}
 	res, err := Run(context.Background(), src, opts)
@@ -153,7 +155,7 @@ func TestDNSFeedOrder(t *testing.T) {
 // has no process, and names reach the connections after the answer only.
 func TestDNSFeedPacketsByTime(t *testing.T) {
 	opts := loadTestRules(t, dnsTestRules, false)
-	opts.DNS.Packets = []replay.DNSMessage{*poolAnswer(1000)}
+	opts.DNS.Packets = []dns.Message{*poolAnswer(1000)}
 	res, err := Run(context.Background(), event.NewSliceSource(minerEvents(500, 2000)...), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -188,12 +190,12 @@ func TestDNSFeedDedup(t *testing.T) {
 			connect := c.sensor + uint64(time.Millisecond)
 			evs := byTS(append(minerEvents(connect), dnsRecv(t, c.sensor, 4000, poolAnswer(c.sensor))))
 			opts := loadTestRules(t, dnsTestRules, false)
-			opts.DNS.Packets = []replay.DNSMessage{*poolAnswer(c.packet)}
+			opts.DNS.Packets = []dns.Message{*poolAnswer(c.packet)}
 			var msgs []string
-			opts.DNS.Message = func(m *replay.DNSMessage, key uint64) {
+			opts.DNS.Message = func(m *dns.Message, key uint64) {
 				msgs = append(msgs, m.QName+" pid="+strconv.Itoa(int(m.PID))+" packet="+boolStr(m.FromPacket)+" key="+boolStr(key != 0))
 			}
-			idx := NewDNSIndex(DNSIndexOptions{})
+			idx := dns.NewIndex(dns.IndexOptions{})
 			opts.Names = idx
 			res, err := Run(context.Background(), event.NewSliceSource(evs...), opts)
 			if err != nil {
@@ -206,8 +208,8 @@ func TestDNSFeedDedup(t *testing.T) {
 				t.Errorf("messages %q, want %q", msgs, want)
 			}
 			hits := idx.Hits(netip.MustParseAddr("198.51.100.7"), int64(tsBase+connect), nil)
-			if len(idx.answers) != 1 || len(hits) != 1 || hits[0].Answer.PID != 4000 || !hits[0].Answer.FromSensor {
-				t.Errorf("index answers %+v, hits %+v", idx.answers, hits)
+			if idx.Answers() != 1 || len(hits) != 1 || hits[0].Answer.PID != 4000 || !hits[0].Answer.FromSensor {
+				t.Errorf("%d index answers, hits %+v", idx.Answers(), hits)
 			}
 			if got := outputs(res.Findings, "Test Connect"); len(got) != 1 || got[0] != "connect name=pool.supportxmr.com proc=xmrig" {
 				t.Errorf("connect findings %q", got)
@@ -291,7 +293,7 @@ func TestDNSFeedNoAllocs(t *testing.T) {
 			"tuple": tuple(event.ProtoUDP, "10.0.0.5:41000", "10.0.0.2:53")}),
 		ev(24, event.KindReadv, 4000, 4000, 9, A{"fd": event.Int(3), "size": event.Int(9), "data": event.Str("127.0.0.1")}),
 		ev(25, event.KindWrite, 4000, 4000, 5, A{"fd": event.Int(10), "size": event.Int(5), "data": event.Str("hello")})))
-	s := NewState(nil, NewDNSIndex(DNSIndexOptions{}), Hooks{})
+	s := NewState(nil, dns.NewIndex(dns.IndexOptions{}), Hooks{})
 	f := newDNSFeed(event.NewSliceSource(evs...), s, s.names, DNSOptions{})
 	var e event.Event
 	for {

@@ -6,16 +6,16 @@ import (
 	"fmt"
 	"net/netip"
 
+	"saker/dns"
 	"saker/event"
-	"saker/replay"
 	"saker/rules"
 )
 
-// DNSFieldExtractor binds a dns.* rule field of replay.DNSFields to an extractor over `dns`
+// DNSFieldExtractor binds a dns.* rule field of dns.Fields to an extractor over `dns`
 // events; on other kinds the field is missing. It returns an error wrapping
 // rules.ErrUnknownField for a name the table lacks.
 func DNSFieldExtractor(name string) (rules.Extractor, error) {
-	for _, f := range replay.DNSFields {
+	for _, f := range dns.Fields {
 		if f.Name == name {
 			return dnsExtractor(f), nil
 		}
@@ -23,7 +23,7 @@ func DNSFieldExtractor(name string) (rules.Extractor, error) {
 	return rules.Extractor{}, fmt.Errorf("%s: %w", name, rules.ErrUnknownField)
 }
 
-func dnsExtractor(f replay.DNSField) rules.Extractor {
+func dnsExtractor(f dns.Field) rules.Extractor {
 	idx := event.KindDns.ParamIndex(f.Param)
 	arg := func(e *event.Event) (event.Arg, bool) {
 		if e.Kind != event.KindDns || idx < 0 || idx >= int(e.NArgs) {
@@ -59,12 +59,12 @@ func dnsExtractor(f replay.DNSField) rules.Extractor {
 			buf = append(buf, e.Args[qi].Bytes)
 			return dnsListItems(c.Bytes, buf), true
 		}}
-	case f.Type == replay.DNSFieldString:
+	case f.Type == dns.FieldString:
 		return rules.Extractor{Type: rules.FieldString, Str: func(e *event.Event) ([]byte, bool) {
 			a, ok := arg(e)
 			return a.Bytes, ok
 		}}
-	case f.Type == replay.DNSFieldStrings:
+	case f.Type == dns.FieldStrings:
 		return rules.Extractor{Type: rules.FieldStrings, List: func(e *event.Event, buf [][]byte) ([][]byte, bool) {
 			a, ok := arg(e)
 			if !ok || len(a.Bytes) == 0 {
@@ -72,7 +72,7 @@ func dnsExtractor(f replay.DNSField) rules.Extractor {
 			}
 			return dnsListItems(a.Bytes, buf), true
 		}}
-	case f.Type == replay.DNSFieldIP:
+	case f.Type == dns.FieldIP:
 		return rules.Extractor{Type: rules.FieldIP, IP: func(e *event.Event) (netip.Addr, bool) {
 			a, ok := arg(e)
 			if !ok {
@@ -81,7 +81,7 @@ func dnsExtractor(f replay.DNSField) rules.Extractor {
 			ap, ok := dnsSockaddrPort(a.Bytes)
 			return ap.Addr(), ok
 		}}
-	case f.Type == replay.DNSFieldUint && (f.Param == "server" || f.Param == "client"):
+	case f.Type == dns.FieldUint && (f.Param == "server" || f.Param == "client"):
 		return rules.Extractor{Type: rules.FieldUint, Int: func(e *event.Event) (int64, bool) {
 			a, ok := arg(e)
 			if !ok {
@@ -90,7 +90,7 @@ func dnsExtractor(f replay.DNSField) rules.Extractor {
 			ap, ok := dnsSockaddrPort(a.Bytes)
 			return int64(ap.Port()), ok
 		}}
-	case f.Type == replay.DNSFieldBool:
+	case f.Type == dns.FieldBool:
 		return rules.Extractor{Type: rules.FieldBool, Int: func(e *event.Event) (int64, bool) {
 			a, ok := arg(e)
 			return a.Int, ok
@@ -133,13 +133,13 @@ var (
 	dnsTypeByName = func() map[uint16][]byte {
 		m := make(map[uint16][]byte)
 		for _, t := range []uint16{1, 2, 5, 6, 12, 15, 16, 28, 33, 41, 43, 46, 48, 64, 65, 255} {
-			m[t] = []byte(replay.DNSTypeName(t))
+			m[t] = []byte(dns.TypeName(t))
 		}
 		return m
 	}()
 	dnsRcodeBytes = func() (t [256][]byte) {
 		for i := range t {
-			t[i] = []byte(replay.DNSRcodeName(uint8(i)))
+			t[i] = []byte(dns.RcodeName(uint8(i)))
 		}
 		return t
 	}()
@@ -149,20 +149,5 @@ func dnsTypeBytes(t uint16) []byte {
 	if b, ok := dnsTypeByName[t]; ok {
 		return b
 	}
-	return []byte(replay.DNSTypeName(t)) // a rare type: one allocation
-}
-
-// DNSNamesExtractor returns a multi-valued string extractor (fd.sip.name and the like) that
-// yields the names x gives the address ip(e) at the wall time wall(e). The field is missing
-// when ip has no address or the index no name for it.
-func (x *DNSIndex) DNSNamesExtractor(ip func(*event.Event) (netip.Addr, bool), wall func(*event.Event) int64) rules.Extractor {
-	return rules.Extractor{Type: rules.FieldStrings, List: func(e *event.Event, buf [][]byte) ([][]byte, bool) {
-		a, ok := ip(e)
-		if !ok {
-			return buf, false
-		}
-		n := len(buf)
-		buf = x.Names(a, wall(e), buf)
-		return buf, len(buf) > n
-	}}
+	return []byte(dns.TypeName(t)) // a rare type: one allocation
 }

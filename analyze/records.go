@@ -45,7 +45,7 @@ type ConnRecord struct {
 	// ServerNames are the DNS names of the server address at the time the connection was
 	// first seen, from the NameResolver; empty without one.
 	ServerNames []string
-	// DNS cites the answers behind ServerNames when the resolver can tell (a *DNSIndex can).
+	// DNS cites the answers behind ServerNames when the resolver can tell (a *dns.Index can).
 	DNS       []DNSEvidence
 	First     time.Time
 	Last      time.Time

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"saker/dns"
 	"saker/event"
 	"saker/github"
 	"saker/rules"
@@ -20,7 +21,7 @@ type Options struct {
 	Rules *rules.RuleSet
 	// Names resolves server addresses to DNS names for fd.*ip.name. Run adds the answers of
 	// the DNS it meets (sensor payloads, DNS.Packets) to it in time order when it is a
-	// *DNSIndex; nil means a fresh *DNSIndex, other resolvers are used as they are.
+	// *dns.Index; nil means a fresh *dns.Index, other resolvers are used as they are.
 	Names NameResolver
 	// DNS merges packet DNS into the replay and receives every DNS message; see DNSOptions.
 	DNS DNSOptions
@@ -53,7 +54,7 @@ type Finding struct {
 	// (or when Options.Hooks.Conn is nil: connections are only tracked for that hook).
 	ConnID uint64
 	// DNS cites the answers that named the server of the event's connection, when the rule
-	// uses a fd.*ip.name field and the resolver can tell (a *DNSIndex can).
+	// uses a fd.*ip.name field and the resolver can tell (a *dns.Index can).
 	DNS []DNSEvidence
 }
 
@@ -90,14 +91,14 @@ type Result struct {
 // MaxSourceErrors bounds the source errors a Run accepts before it gives up on the input.
 const MaxSourceErrors = 100
 
-// hitSource is what a resolver that can cite its answers offers (*DNSIndex does).
+// hitSource is what a resolver that can cite its answers offers (*dns.Index does).
 type hitSource interface {
-	Hits(ip netip.Addr, t int64, buf []DNSNameHit) []DNSNameHit
+	Hits(ip netip.Addr, t int64, buf []dns.NameHit) []dns.NameHit
 }
 
 // appendEvidence appends the answers that named ip at t (Unix nanoseconds) to dst; buf is
 // scratch space for the hits, returned for reuse.
-func appendEvidence(dst []DNSEvidence, hits hitSource, ip netip.Addr, t int64, buf []DNSNameHit) ([]DNSEvidence, []DNSNameHit) {
+func appendEvidence(dst []DNSEvidence, hits hitSource, ip netip.Addr, t int64, buf []dns.NameHit) ([]DNSEvidence, []dns.NameHit) {
 	buf = hits.Hits(ip, t, buf)
 	for _, h := range buf {
 		d := DNSEvidence{IP: ip, Name: string(h.Name), TTL: h.TTL}
@@ -179,7 +180,7 @@ func (a *Analyzer) Run(ctx context.Context, src event.Source) (*Result, error) {
 		}
 	}
 	if opts.Names == nil {
-		opts.Names = NewDNSIndex(DNSIndexOptions{})
+		opts.Names = dns.NewIndex(dns.IndexOptions{})
 	}
 	a.s.reset(opts.Clock, opts.Names, opts.Hooks)
 	s, en, cites := a.s, a.en, a.cites
@@ -190,7 +191,7 @@ func (a *Analyzer) Run(ctx context.Context, src event.Source) (*Result, error) {
 	var (
 		e          event.Event
 		matched    []*rules.CompiledRule
-		hitBuf     []DNSNameHit
+		hitBuf     []dns.NameHit
 		lastTS     uint64
 		lastFailed bool
 	)

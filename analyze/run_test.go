@@ -7,6 +7,7 @@ import (
 	"errors"
 	"testing"
 
+	"saker/dns"
 	"saker/event"
 	"saker/github"
 	"saker/rules"
@@ -37,7 +38,7 @@ func attackScenario() []event.Event {
 
 func renderRun(t *testing.T) []byte {
 	t.Helper()
-	idx := NewDNSIndex(DNSIndexOptions{})
+	idx := dns.NewIndex(dns.IndexOptions{})
 	for _, m := range poolDNS() {
 		idx.Add(&m)
 	}
@@ -148,7 +149,7 @@ func TestMemoryBounded(t *testing.T) {
 // TestExtractorsDoNotAllocate evaluates every served field on a socket event and an execve
 // after warm-up and requires no allocation.
 func TestExtractorsDoNotAllocate(t *testing.T) {
-	idx := NewDNSIndex(DNSIndexOptions{})
+	idx := dns.NewIndex(dns.IndexOptions{})
 	for _, m := range poolDNS() {
 		idx.Add(&m)
 	}

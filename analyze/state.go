@@ -12,7 +12,7 @@ import (
 // NameResolver gives the DNS names an IP address had at a time t (wall clock, Unix
 // nanoseconds): the names whose answers (any link of a CNAME chain) gave ip before t and
 // were still within their TTL. It appends the names to buf and returns it; the slices must
-// stay valid until the next call and must not be modified. *DNSIndex implements it.
+// stay valid until the next call and must not be modified. *dns.Index implements it.
 type NameResolver interface {
 	Names(ip netip.Addr, t int64, buf [][]byte) [][]byte
 }

@@ -3,10 +3,8 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -19,9 +17,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"saker/analyze"
-	"saker/capfile"
+	"saker/dns"
 	"saker/event"
-	"saker/github"
 	"saker/replay"
 	"saker/reports"
 	"saker/rules"
@@ -112,7 +109,7 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 	if err != nil {
 		return err
 	}
-	extraDNS, dnsWarns, err := readDNSFiles(o.dns)
+	extraDNS, dnsWarns, err := analyze.ReadDNSFiles(o.dns)
 	if err != nil {
 		return err
 	}
@@ -196,18 +193,18 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 
 // analyzeOne replays one input: a bundle directory, a .scap file, or "github:PATH".
 func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, rs *rules.RuleSet,
-	extraDNS []replay.DNSMessage, dnsEvents bool, emit func(*analyze.Finding) error, sink *dbSink) error {
-	opened, err := openInput(in, o)
+	extraDNS []dns.Message, dnsEvents bool, emit func(*analyze.Finding) error, sink *dbSink) error {
+	opened, err := analyze.OpenInput(in, analyze.InputOptions{NoVerify: o.noVerify, RepoDir: o.repoDir})
 	if err != nil {
 		return err
 	}
-	defer opened.close()
-	for _, w := range opened.warnings {
+	defer opened.Close()
+	for _, w := range opened.Warnings {
 		warn(s.err, "%s: %s", in, w)
 	}
-	idx := analyze.NewDNSIndex(analyze.DNSIndexOptions{})
-	src := opened.src
-	opts := analyze.Options{Rules: rs, Names: idx, Hostname: opened.host, Finding: emit}
+	idx := dns.NewIndex(dns.IndexOptions{})
+	src := opened.Source
+	opts := analyze.Options{Rules: rs, Names: idx, Hostname: opened.Host, Finding: emit}
 	if strings.HasPrefix(in, "github:") || !dnsEvents {
 		// No host events to merge DNS into, or the --dns answers were already replayed as
 		// events with an earlier capture: here they only name addresses.
@@ -218,9 +215,9 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 	if !strings.HasPrefix(in, "github:") {
 		// The replay merges packet DNS into the events by time, feeds the index as it goes
 		// and counts a response the sensor also saw once.
-		opts.DNS.Packets = opened.dns
+		opts.DNS.Packets = opened.DNS
 		if dnsEvents {
-			opts.DNS.Packets = append(opened.dns[:len(opened.dns):len(opened.dns)], extraDNS...)
+			opts.DNS.Packets = append(opened.DNS[:len(opened.DNS):len(opened.DNS)], extraDNS...)
 		}
 		if b, ok := src.(*replay.BundleSource); ok {
 			m := b.Bundle.Manifest
@@ -243,7 +240,7 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 		opts.DNS.Message = sink.dns
 		opts.Event = sink.event
 	}
-	if p := newProgress(s.err, o.progress, opened.total); p != nil {
+	if p := newProgress(s.err, o.progress, opened.Total); p != nil {
 		src = p.wrap(src)
 		defer p.finish()
 	}
@@ -261,12 +258,12 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 	}
 	if sink != nil {
 		sink.rules(a.Engine())
-		problems := append(opened.after(), sourceProblems...)
-		sink.keep(sink.st.AddCapture(&reports.Capture{ID: sink.capID, Host: opened.host, Source: in,
-			Kernel: opened.kernel, BootID: opened.bootID,
-			SakerVersion: opened.sakerVersion, Start: orTime(opened.start, res.First), Stop: orTime(opened.stop, res.Last),
+		problems := append(opened.After(), sourceProblems...)
+		sink.keep(sink.st.AddCapture(&reports.Capture{ID: sink.capID, Host: opened.Host, Source: in,
+			Kernel: opened.Kernel, BootID: opened.BootID,
+			SakerVersion: opened.SakerVersion, Start: orTime(opened.Start, res.First), Stop: orTime(opened.Stop, res.Last),
 			Events: res.Events, Lost: res.Lost,
-			Verified: opened.verified, Problems: problems, ManifestJSON: opened.manifest}))
+			Verified: opened.Verified, Problems: problems, ManifestJSON: opened.Manifest}))
 		if sink.err != nil {
 			return fmt.Errorf("--db: %w", sink.err)
 		}
@@ -274,197 +271,18 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 	for _, w := range res.Warnings {
 		warn(s.err, "%s", w)
 	}
-	for _, w := range append(opened.after(), sourceProblems...) {
+	for _, w := range append(opened.After(), sourceProblems...) {
 		warn(s.err, "%s: %s", in, w)
 	}
 	fmt.Fprintf(s.err, "saker: %s: %d events", in, res.Events)
 	if !res.First.IsZero() {
 		fmt.Fprintf(s.err, " from %s to %s", res.First.Format(time.RFC3339), res.Last.Format(time.RFC3339))
 	}
-	if _, bundle := opened.src.(*replay.BundleSource); bundle && !opened.verified {
+	if opened.IsBundle() && !opened.Verified {
 		fmt.Fprint(s.err, "; integrity NOT verified")
 	}
 	fmt.Fprintln(s.err)
 	return nil
-}
-
-// input is an opened capture of any format.
-type input struct {
-	src      event.Source
-	host     string
-	total    uint64 // records expected, 0 when unknown
-	dns      []replay.DNSMessage
-	warnings []string
-	after    func() []string // warnings known only after reading (truncation, decode errors)
-	verified bool            // integrity checked and good (saker bundles only)
-	manifest string          // the bundle's manifest as JSON
-	kernel   string          // kernel release, when the capture says
-	// sakerVersion, start and stop are the capturing saker's version and the capture's own
-	// start and stop, when the capture says (saker bundles).
-	sakerVersion string
-	start, stop  time.Time
-	bootID       string // boot id, when the capture says
-	close        func()
-}
-
-func openInput(in string, o *analyzeOptions) (*input, error) {
-	if path, ok := strings.CutPrefix(in, "github:"); ok {
-		src, err := github.Open(path, github.Options{RepoDir: o.repoDir})
-		if err != nil && src == nil {
-			return nil, err
-		}
-		it := &input{src: src, host: "github", after: func() []string { return nil }, close: func() {}}
-		if err != nil {
-			it.warnings = append(it.warnings, err.Error())
-		}
-		return it, nil
-	}
-	st, err := os.Stat(in)
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return openBundleInput(in, o)
-	}
-	src, err := replay.OpenScap(in)
-	if err != nil {
-		return nil, err
-	}
-	return &input{src: src, host: src.Machine().Hostname, close: func() { src.Close() },
-		after: func() []string {
-			var w []string
-			var skipped uint64
-			for _, n := range src.Stats().SkippedByType {
-				skipped += n
-			}
-			if skipped > 0 {
-				w = append(w, fmt.Sprintf("%d events of types saker does not map were skipped", skipped))
-			}
-			return append(w, scapStatsWarnings(src.Stats())...)
-		}}, nil
-}
-
-// scapMaxProblemWarnings bounds the corrupt records a .scap input lists one by one.
-const scapMaxProblemWarnings = 10
-
-// scapStatsWarnings reports what a .scap source skipped as damaged and the exit records it
-// yielded without their enter record.
-func scapStatsWarnings(st replay.ScapStats) []string {
-	var w []string
-	if st.Corrupt > 0 {
-		w = append(w, fmt.Sprintf("%d damaged records or list entries were skipped: findings may be missing", st.Corrupt))
-		shown := st.Problems[:min(len(st.Problems), scapMaxProblemWarnings)]
-		for _, p := range shown {
-			w = append(w, "damaged: "+p)
-		}
-		if more := st.Corrupt - uint64(len(shown)); more > 0 {
-			w = append(w, fmt.Sprintf("damaged: %d more", more))
-		}
-	}
-	if st.Unpaired > 0 {
-		w = append(w, fmt.Sprintf("%d exit records came without their enter record: their events carry the exit's parameters only", st.Unpaired))
-	}
-	return w
-}
-
-func openBundleInput(dir string, o *analyzeOptions) (*input, error) {
-	src, err := replay.OpenBundle(dir, replay.BundleOptions{NoVerify: o.noVerify})
-	if err != nil {
-		return nil, err
-	}
-	m := src.Bundle.Manifest
-	it := &input{src: src, host: m.Host, total: m.Counters["records"], close: func() { src.Close() },
-		verified: src.Bundle.Verified, manifest: rawManifest(dir, m), kernel: m.Kernel, bootID: m.BootID,
-		sakerVersion: m.SakerVersion, start: m.Start, stop: m.Stop}
-	if !src.Bundle.Verified {
-		it.warnings = append(it.warnings, "integrity NOT verified: results rest on unverified files")
-	}
-	if lost := m.TotalLost(); lost > 0 {
-		it.warnings = append(it.warnings, fmt.Sprintf("the sensor lost %d events: findings may be missing", lost))
-	}
-	for _, c := range m.Captured {
-		if !c.Recorded {
-			it.warnings = append(it.warnings, fmt.Sprintf("%s not captured: %s", c.Name, c.Reason))
-		}
-	}
-	for _, fe := range src.Bundle.Files() {
-		if fe.Kind != "dns" {
-			continue
-		}
-		msgs, err := readBundleDNS(src, fe.Name)
-		if err != nil {
-			it.warnings = append(it.warnings, fmt.Sprintf("%s: %v", fe.Name, err))
-		}
-		it.dns = append(it.dns, msgs...)
-	}
-	it.after = func() []string {
-		var w []string
-		for _, p := range src.Bundle.Problems() {
-			w = append(w, p.String())
-		}
-		st := src.Stats()
-		if st.DecodeErrors > 0 {
-			w = append(w, fmt.Sprintf("%d records did not decode (first: %v)", st.DecodeErrors, st.FirstError))
-		}
-		if st.Unknown > 0 {
-			w = append(w, fmt.Sprintf("%d records of unknown types or layouts skipped", st.Unknown))
-		}
-		return w
-	}
-	return it, nil
-}
-
-func readBundleDNS(src *replay.BundleSource, name string) ([]replay.DNSMessage, error) {
-	rc, err := src.Bundle.OpenData(name)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	r, err := replay.NewDNSReader(rc)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	var msgs []replay.DNSMessage
-	var m replay.DNSMessage
-	for {
-		err := r.Next(&m)
-		if err == io.EOF {
-			return msgs, nil
-		}
-		if err != nil {
-			return msgs, err
-		}
-		msgs = append(msgs, m.Clone())
-	}
-}
-
-// readDNSFiles reads the --dns capture files. A file that cannot be opened, or is no capture
-// file at all, is an error; a damaged one (a capture cut short when tcpdump was killed) gives
-// the messages before the damage and a warning.
-func readDNSFiles(paths []string) ([]replay.DNSMessage, []string, error) {
-	var all []replay.DNSMessage
-	var warnings []string
-	for _, p := range paths {
-		msgs, _, err := replay.ReadDNSFile(p)
-		if err != nil {
-			var pe *fs.PathError
-			if errors.As(err, &pe) && pe.Op == "open" || dnsNotACapture(err) {
-				return nil, nil, fmt.Errorf("--dns %s: %w", p, err)
-			}
-			// ReadDNSFile's error starts with the path.
-			warnings = append(warnings, fmt.Sprintf("--dns %v (read on with the %d DNS messages before it)", err, len(msgs)))
-		}
-		all = append(all, msgs...)
-	}
-	return all, warnings, nil
-}
-
-// dnsNotACapture reports a file that is no pcap or pcapng file, as opposed to one too short
-// to hold its header.
-func dnsNotACapture(err error) bool {
-	return errors.Is(err, replay.ErrDNSFileFormat) &&
-		!errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // findingWriter prints findings as Falco text alert lines or JSON objects.
@@ -497,15 +315,6 @@ func orTime(t, orElse time.Time) time.Time {
 		return orElse
 	}
 	return t
-}
-
-// rawManifest returns manifest.json byte for byte, as evidence; a re-encoding of m if the file
-// cannot be read again.
-func rawManifest(dir string, m *capfile.Manifest) string {
-	if b, err := os.ReadFile(filepath.Join(dir, capfile.ManifestName)); err == nil && len(b) <= 16<<20 {
-		return string(b)
-	}
-	return manifestJSON(m)
 }
 
 // warn prints a warning; its text may come from the capture (file names, manifest reasons,

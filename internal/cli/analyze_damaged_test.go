@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"compress/gzip"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,8 +13,6 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
-
-	"saker/replay"
 )
 
 // TestAnalyzeDNSFileCutShort: a --dns pcap cut inside its second packet (tcpdump killed
@@ -96,26 +93,4 @@ func TestAnalyzeScapCutShort(t *testing.T) {
 	if !strings.Contains(errs, "saker: warning: "+path+": ") || !strings.Contains(errs, "truncated") {
 		t.Fatalf("no warning about the truncation:\n%s", errs)
 	}
-}
-
-func TestScapStatsWarnings(t *testing.T) {
-	st := replayScapStats(25, 3)
-	w := scapStatsWarnings(st)
-	got := strings.Join(w, "\n")
-	if len(w) != 1+scapMaxProblemWarnings+1+1 || !strings.Contains(got, "25 damaged") ||
-		!strings.Contains(got, "damaged: offset 0: bad") || !strings.Contains(got, "damaged: 15 more") ||
-		!strings.Contains(got, "3 exit records") {
-		t.Fatalf("warnings:\n%s", got)
-	}
-	if w := scapStatsWarnings(replayScapStats(0, 0)); len(w) != 0 {
-		t.Fatalf("warnings for a clean capture: %q", w)
-	}
-}
-
-func replayScapStats(corrupt, unpaired uint64) replay.ScapStats {
-	st := replay.ScapStats{Corrupt: corrupt, Unpaired: unpaired}
-	for i := uint64(0); i < min(corrupt, 16); i++ {
-		st.Problems = append(st.Problems, fmt.Sprintf("offset %d: bad", i*8))
-	}
-	return st
 }

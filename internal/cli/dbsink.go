@@ -1,15 +1,14 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strings"
 	"time"
 
 	"saker/analyze"
+	"saker/dns"
 	"saker/event"
-	"saker/replay"
 	"saker/reports"
 	"saker/rules"
 )
@@ -155,7 +154,7 @@ func (d *dbSink) event(e *event.Event, procKey uint64) {
 
 // dns adds one DNS message; procKey is the Process.Key of the process that received it, 0
 // when only packets saw it.
-func (d *dbSink) dns(m *replay.DNSMessage, procKey uint64) {
+func (d *dbSink) dns(m *dns.Message, procKey uint64) {
 	var answers, cnames []string
 	var ttl uint32
 	for _, a := range m.Answers {
@@ -171,7 +170,7 @@ func (d *dbSink) dns(m *replay.DNSMessage, procKey uint64) {
 		resolver = m.Server.String()
 	}
 	d.keep(d.st.AddDNS(&reports.DNS{CaptureID: d.capID, Time: time.Unix(0, m.TS).UTC(), QName: m.QName,
-		QType: replay.DNSTypeName(m.QType), RCode: replay.DNSRcodeName(m.Rcode), Answers: answers, CNAMEs: cnames, TTL: ttl,
+		QType: dns.TypeName(m.QType), RCode: dns.RcodeName(m.Rcode), Answers: answers, CNAMEs: cnames, TTL: ttl,
 		Resolver: resolver, PID: int64(m.PID), ProcessKey: procKey, ServerSide: m.ServerSide}))
 }
 
@@ -180,11 +179,6 @@ func (d *dbSink) rules(en *rules.Engine) {
 		d.keep(d.st.AddRule(&reports.Rule{CaptureID: d.capID, Name: r.Name, Priority: r.Priority.String(),
 			Source: r.Source, Desc: r.Desc, Condition: r.Expanded, Output: r.Output, Tags: r.Tags, Enabled: r.Enabled}))
 	}
-}
-
-func manifestJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // fileAction names a file action as docs/SCHEMA.md spells it.

@@ -1,0 +1,191 @@
+package dns
+
+import (
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+const dnsT0 = int64(1_700_000_000) * int64(time.Second)
+
+func dnsAt(d time.Duration) int64 { return dnsT0 + int64(d) }
+
+// dnsAnswer builds a response for qname whose answer records are given as "name CNAME target"
+// or "name ip", all with ttl.
+func dnsAnswer(at time.Duration, qname string, ttl uint32, recs ...string) *Message {
+	m := &Message{TS: dnsAt(at), ID: 1, Response: true, QName: qname, QType: TypeA,
+		Server: netip.MustParseAddrPort("127.0.0.53:53"), Client: netip.MustParseAddrPort("127.0.0.1:40000"), FromPacket: true}
+	for _, r := range recs {
+		f := strings.Fields(r)
+		if len(f) == 3 {
+			m.Answers = append(m.Answers, Record{Name: f[0], Type: TypeCNAME, TTL: ttl, Target: f[2]})
+			continue
+		}
+		ip := netip.MustParseAddr(f[1])
+		typ := uint16(TypeA)
+		if ip.Is6() {
+			typ = TypeAAAA
+		}
+		m.Answers = append(m.Answers, Record{Name: f[0], Type: typ, TTL: ttl, IP: ip})
+	}
+	return m
+}
+
+func dnsNames(x *Index, ip string, at time.Duration) string {
+	var out []string
+	for _, n := range x.Names(netip.MustParseAddr(ip), dnsAt(at), nil) {
+		out = append(out, string(n))
+	}
+	slices.Sort(out)
+	return strings.Join(out, ",")
+}
+
+func TestDNSIndex(t *testing.T) {
+	nx := dnsAnswer(0, "gone.example", 60)
+	nx.Rcode = RcodeNXDomain
+	query := dnsAnswer(0, "pool.example.org", 60, "pool.example.org 192.0.2.99")
+	query.Response = false
+	tests := []struct {
+		name  string
+		grace time.Duration
+		msgs  []*Message
+		ip    string
+		at    time.Duration
+		want  string
+	}{
+		{"answer before connect", -1, []*Message{dnsAnswer(0, "pool.example.org", 60, "pool.example.org 192.0.2.1")},
+			"192.0.2.1", 10 * time.Second, "pool.example.org"},
+		{"answer after connect", -1, []*Message{dnsAnswer(10*time.Second, "pool.example.org", 60, "pool.example.org 192.0.2.1")},
+			"192.0.2.1", 5 * time.Second, ""},
+		{"answer at connect time", -1, []*Message{dnsAnswer(10*time.Second, "pool.example.org", 60, "pool.example.org 192.0.2.1")},
+			"192.0.2.1", 10 * time.Second, "pool.example.org"},
+		{"ttl expired, no grace", -1, []*Message{dnsAnswer(0, "pool.example.org", 60, "pool.example.org 192.0.2.1")},
+			"192.0.2.1", 61 * time.Second, ""},
+		{"ttl expired, within default grace", 0, []*Message{dnsAnswer(0, "pool.example.org", 60, "pool.example.org 192.0.2.1")},
+			"192.0.2.1", 60*time.Second + DefaultGrace, "pool.example.org"},
+		{"ttl and grace expired", 0, []*Message{dnsAnswer(0, "pool.example.org", 60, "pool.example.org 192.0.2.1")},
+			"192.0.2.1", 61*time.Second + DefaultGrace, ""},
+		{"custom grace", time.Minute, []*Message{dnsAnswer(0, "pool.example.org", 60, "pool.example.org 192.0.2.1")},
+			"192.0.2.1", 121 * time.Second, ""},
+		{"cname chain names every link", -1, []*Message{dnsAnswer(0, "pool.example.org", 60,
+			"pool.example.org CNAME edge.example.net", "edge.example.net CNAME node7.cdn.example", "node7.cdn.example 192.0.2.7")},
+			"192.0.2.7", time.Second, "edge.example.net,node7.cdn.example,pool.example.org"},
+		{"cname chain expires with its shortest link", -1, []*Message{{
+			TS: dnsAt(0), Response: true, QName: "pool.example.org", Answers: []Record{
+				{Name: "pool.example.org", Type: TypeCNAME, TTL: 10, Target: "edge.example.net"},
+				{Name: "edge.example.net", Type: TypeA, TTL: 300, IP: netip.MustParseAddr("192.0.2.7")}}}},
+			"192.0.2.7", 20 * time.Second, ""},
+		{"one ip several names", -1, []*Message{
+			dnsAnswer(0, "pool.example.org", 60, "pool.example.org 192.0.2.1"),
+			dnsAnswer(time.Second, "www.example.com", 60, "www.example.com 192.0.2.1"),
+			dnsAnswer(2*time.Second, "pool.example.org", 60, "pool.example.org 192.0.2.1")},
+			"192.0.2.1", 3 * time.Second, "pool.example.org,www.example.com"},
+		{"ipv6", -1, []*Message{dnsAnswer(0, "pool.example.org", 60, "pool.example.org 2001:db8::7")},
+			"2001:db8::7", time.Second, "pool.example.org"},
+		{"ipv4-mapped lookup", -1, []*Message{dnsAnswer(0, "pool.example.org", 60, "pool.example.org 192.0.2.1")},
+			"::ffff:192.0.2.1", time.Second, "pool.example.org"},
+		{"nxdomain adds nothing", -1, []*Message{nx}, "192.0.2.1", time.Second, ""},
+		{"query adds nothing", -1, []*Message{query}, "192.0.2.99", time.Second, ""},
+		{"case and final dot folded", -1, []*Message{dnsAnswer(0, "Pool.Example.ORG.", 60, "Pool.Example.ORG. 192.0.2.1")},
+			"192.0.2.1", time.Second, "pool.example.org"},
+		{"refresh extends validity", -1, []*Message{
+			dnsAnswer(100*time.Second, "pool.example.org", 60, "pool.example.org 192.0.2.1"),
+			dnsAnswer(0, "pool.example.org", 60, "pool.example.org 192.0.2.1")},
+			"192.0.2.1", 150 * time.Second, "pool.example.org"},
+		{"gap between answers", -1, []*Message{
+			dnsAnswer(100*time.Second, "pool.example.org", 60, "pool.example.org 192.0.2.1"),
+			dnsAnswer(0, "pool.example.org", 60, "pool.example.org 192.0.2.1")},
+			"192.0.2.1", 80 * time.Second, ""},
+		{"late answer bridges two runs", -1, []*Message{
+			dnsAnswer(0, "pool.example.org", 60, "pool.example.org 192.0.2.1"),
+			dnsAnswer(100*time.Second, "pool.example.org", 60, "pool.example.org 192.0.2.1"),
+			dnsAnswer(50*time.Second, "pool.example.org", 60, "pool.example.org 192.0.2.1")},
+			"192.0.2.1", 80 * time.Second, "pool.example.org"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			x := NewIndex(IndexOptions{Grace: tc.grace})
+			for _, m := range tc.msgs {
+				x.Add(m)
+			}
+			if got := dnsNames(x, tc.ip, tc.at); got != tc.want {
+				t.Errorf("names of %s at +%v = %q, want %q", tc.ip, tc.at, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestDNSIndexProvenance checks that a hit cites the latest answer before the lookup: its
+// time, resolver (here the systemd-resolved stub on 127.0.0.53), process and question.
+func TestDNSIndexProvenance(t *testing.T) {
+	x := NewIndex(IndexOptions{})
+	first := dnsAnswer(0, "pool.example.org", 60, "pool.example.org CNAME edge.example.net", "edge.example.net 192.0.2.1")
+	second := dnsAnswer(30*time.Second, "pool.example.org", 60, "pool.example.org CNAME edge.example.net", "edge.example.net 192.0.2.1")
+	second.PID, second.FromSensor = 4242, true
+	x.Add(second)
+	x.Add(first)
+	hits := x.Hits(netip.MustParseAddr("192.0.2.1"), dnsAt(10*time.Second), nil)
+	if len(hits) != 2 {
+		t.Fatalf("hits %+v", hits)
+	}
+	for _, h := range hits {
+		if h.Answer.TS != first.TS || h.Answer.QName != "pool.example.org" || h.Answer.Resolver != netip.MustParseAddrPort("127.0.0.53:53") {
+			t.Errorf("hit %s cites %+v", h.Name, *h.Answer)
+		}
+	}
+	hits = x.Hits(netip.MustParseAddr("192.0.2.1"), dnsAt(40*time.Second), hits[:0])
+	if len(hits) != 2 || hits[0].Answer.PID != 4242 || hits[0].Answer.TS != second.TS {
+		t.Errorf("later hits %+v", hits)
+	}
+	third := dnsAnswer(15*time.Second, "pool.example.org", 60, "pool.example.org CNAME edge.example.net", "edge.example.net 192.0.2.1")
+	third.PID = 7
+	x.Add(third) // out of order, inside the run
+	hits = x.Hits(netip.MustParseAddr("192.0.2.1"), dnsAt(20*time.Second), hits[:0])
+	if len(hits) != 2 || hits[0].Answer.PID != 7 {
+		t.Errorf("hits after an out-of-order answer %+v", hits)
+	}
+	if !x.HasName(netip.MustParseAddr("192.0.2.1"), dnsAt(time.Second), "EDGE.example.net.") {
+		t.Error("HasName missed the CNAME target")
+	}
+}
+
+// TestDNSIndexFromPacketAndSensor builds the index from a packet capture merged with the
+// sensor's view of the same answer: one answer, the process known.
+func TestDNSIndexFromPacketAndSensor(t *testing.T) {
+	pkt := dnsAnswer(0, "pool.example.org", 60, "pool.example.org 192.0.2.1")
+	sensor := *pkt
+	sensor.TS += int64(50 * time.Millisecond)
+	sensor.FromPacket, sensor.FromSensor, sensor.PID = false, true, 99
+	x := NewIndex(IndexOptions{})
+	for _, m := range Combine(0, []Message{*pkt}, []Message{sensor}) {
+		x.Add(&m)
+	}
+	hits := x.Hits(netip.MustParseAddr("192.0.2.1"), dnsAt(time.Second), nil)
+	if len(hits) != 1 || hits[0].Answer.PID != 99 || !hits[0].Answer.FromPacket || len(x.answers) != 1 {
+		t.Errorf("hits %+v, %d answers", hits, len(x.answers))
+	}
+}
+
+func BenchmarkDNSIndexLookup(b *testing.B) {
+	x := NewIndex(IndexOptions{})
+	for i := range 1000 {
+		at := time.Duration(i) * 30 * time.Second
+		x.Add(dnsAnswer(at, "pool.example.org", 60, "pool.example.org CNAME edge.example.net", "edge.example.net 192.0.2.1"))
+		x.Add(dnsAnswer(at, "other.example.com", 60, "other.example.com 192.0.2.1"))
+		x.Add(dnsAnswer(at, "filler.example", 60, "filler.example 198.51.100."+strconv.Itoa(i%250)))
+	}
+	ip := netip.MustParseAddr("192.0.2.1")
+	t := dnsAt(250 * time.Minute)
+	buf := make([][]byte, 0, 8)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		buf = x.Names(ip, t+int64(i&1023), buf[:0])
+	}
+	if len(buf) != 3 {
+		b.Fatalf("names %q", buf)
+	}
+}
