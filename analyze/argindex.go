@@ -21,6 +21,7 @@ var (
 	argExeInoCtime  = paramIndexes("exe_ino_ctime")
 	argExeInoMtime  = paramIndexes("exe_ino_mtime")
 	argExepath      = paramIndexes("exepath")
+	argFd           = paramIndexes("fd")
 	argFilename     = paramIndexes("filename")
 	argFlags        = paramIndexes("flags")
 	argGid          = paramIndexes("gid")

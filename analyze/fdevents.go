@@ -88,12 +88,13 @@ func (s *State) files(e *event.Event) {
 			if e.Kind == event.KindPipe2 {
 				flags = argInt(e, 2) & oCloexec
 			}
+			// Pipes have no name in Falco; the event's fd is the last one it made (fd2).
 			for i := range 2 {
-				f := &FD{Num: argInt(e, i), Type: event.FDPipe, Flags: flags, Name: []byte("pipe")}
+				f := &FD{Num: argInt(e, i), Type: event.FDPipe, Flags: flags}
 				s.replaceFD(t, f.Num)
 				t.set(f)
 			}
-			s.fd = t.get(argInt(e, 0))
+			s.fd = t.get(argInt(e, 1))
 		}
 	case event.KindSocket:
 		s.socket(e, t)

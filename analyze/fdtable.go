@@ -130,10 +130,28 @@ func (f *FD) setTuple(t event.Tuple, num uint64) {
 		f.Name = append(f.nameBuf(), t.Path...)
 	} else {
 		f.Local, f.Remote = t.Local, t.Remote
-		f.Name = appendTupleName(f.nameBuf(), f.Local, f.Remote)
+		f.rename()
 	}
 	if changed {
 		f.nameChangedAt = num
+	}
+}
+
+// rename renders an IP socket's name from its ends as Falco does: client->server, so an
+// accepted connection reads remote->local and a connected one local->remote (until a role
+// says otherwise, the local end comes first); a socket with no peer yet is named by the
+// address it is bound to.
+func (f *FD) rename() {
+	b := f.nameBuf()
+	switch {
+	case !f.Remote.Addr().IsValid() && !f.Local.Addr().IsValid():
+		f.Name = b
+	case !f.Remote.Addr().IsValid() || f.Remote.Addr().IsUnspecified() && f.Remote.Port() == 0:
+		f.Name = appendAddrPort(b, f.Local)
+	case f.Role == roleServer:
+		f.Name = appendTupleName(b, f.Remote, f.Local)
+	default:
+		f.Name = appendTupleName(b, f.Local, f.Remote)
 	}
 }
 
@@ -205,7 +223,8 @@ func appendAddrPort(b []byte, ap netip.AddrPort) []byte {
 	return strconv.AppendUint(b, uint64(ap.Port()), 10)
 }
 
-// server and client return the ends of the fd's connection by role.
+// server and client return the ends of the fd's connection by role. A socket with neither
+// a role nor a peer (created, or bound to port 0) has neither end.
 func (f *FD) server() netip.AddrPort {
 	if f.Role == roleServer {
 		return f.Local
@@ -214,8 +233,11 @@ func (f *FD) server() netip.AddrPort {
 }
 
 func (f *FD) client() netip.AddrPort {
-	if f.Role == roleServer {
+	switch {
+	case f.Role == roleServer:
 		return f.Remote
+	case f.Role == roleNone && !f.Remote.Addr().IsValid():
+		return netip.AddrPort{}
 	}
 	return f.Local
 }

@@ -33,7 +33,7 @@ func nonEmpty(b []byte) ([]byte, bool) { return b, len(b) > 0 }
 func init() {
 	fields["user.uid"] = noArg(func(s *State) rules.Extractor {
 		return intField(rules.FieldUint, func(*event.Event) (int64, bool) {
-			if s.proc == nil {
+			if s.proc == nil || s.proc.EUID == unsetID {
 				return 0, false
 			}
 			return int64(s.proc.EUID), true
@@ -41,7 +41,7 @@ func init() {
 	})
 	fields["user.name"] = noArg(func(s *State) rules.Extractor {
 		return strField(func(*event.Event) ([]byte, bool) {
-			if s.proc == nil {
+			if s.proc == nil || s.proc.EUID == unsetID {
 				return nil, false
 			}
 			return s.users.user(s.proc.EUID)
@@ -49,7 +49,7 @@ func init() {
 	})
 	fields["user.homedir"] = noArg(func(s *State) rules.Extractor {
 		return strField(func(*event.Event) ([]byte, bool) {
-			if s.proc == nil {
+			if s.proc == nil || s.proc.EUID == unsetID {
 				return nil, false
 			}
 			h, ok := s.users.homes[s.proc.EUID]
@@ -75,7 +75,7 @@ func init() {
 	})
 	fields["group.gid"] = noArg(func(s *State) rules.Extractor {
 		return intField(rules.FieldUint, func(*event.Event) (int64, bool) {
-			if s.proc == nil {
+			if s.proc == nil || s.proc.EGID == unsetID {
 				return 0, false
 			}
 			return int64(s.proc.EGID), true
@@ -83,7 +83,7 @@ func init() {
 	})
 	fields["group.name"] = noArg(func(s *State) rules.Extractor {
 		return strField(func(*event.Event) ([]byte, bool) {
-			if s.proc == nil {
+			if s.proc == nil || s.proc.EGID == unsetID {
 				return nil, false
 			}
 			return s.users.group(s.proc.EGID)

@@ -36,7 +36,10 @@ func init() {
 	fields["evt.time"] = noArg(func(s *State) rules.Extractor {
 		return intField(rules.FieldTime, func(e *event.Event) (int64, bool) { return s.wallNS(), true })
 	})
-	fields["evt.rawtime"] = fields["evt.time"]
+	// Falco's evt.rawtime is the integer nanoseconds since the epoch; evt.time its text form.
+	fields["evt.rawtime"] = noArg(func(s *State) rules.Extractor {
+		return intField(rules.FieldUint, func(e *event.Event) (int64, bool) { return s.wallNS(), true })
+	})
 	fields["evt.dir"] = noArg(func(*State) rules.Extractor {
 		return strField(func(*event.Event) ([]byte, bool) { return dirExit, true })
 	})

@@ -155,7 +155,18 @@ func init() {
 		}
 		return nil, false
 	})
-	fdInt("fd.num", rules.FieldInt, func(_ *State, f *FD) (int64, bool) { return f.Num, f.Num >= 0 })
+	// fd.num is also the number the event names when the fd is not in the table (one opened
+	// before the capture and missing from its snapshot).
+	fields["fd.num"] = noArg(func(s *State) rules.Extractor {
+		return intField(rules.FieldInt, func(e *event.Event) (int64, bool) {
+			if s.fd != nil {
+				return s.fd.Num, s.fd.Num >= 0
+			}
+			a, ok := argAtOK(e, argFd)
+			return a.Int, ok && a.Int >= 0
+		})
+	})
+	fdInt("fd.is_server", rules.FieldBool, func(_ *State, f *FD) (int64, bool) { return b2i(f.Role == roleServer), true })
 	fdInt("fd.connected", rules.FieldBool, func(_ *State, f *FD) (int64, bool) {
 		return b2i(f.Connected), f.isSocket()
 	})

@@ -24,6 +24,22 @@ func procStr(name string, n int, get func(p *Process) []byte) {
 	})
 }
 
+// procIdent registers a string field of the event's process or its nth ancestor whose empty
+// value means unknown: a process the capture never described has no name and no command line
+// (Falco's <NA>), which rules must not take for an empty one.
+func procIdent(name string, n int, get func(p *Process) []byte) {
+	fields[name] = noArg(func(s *State) rules.Extractor {
+		return strField(func(*event.Event) ([]byte, bool) {
+			p := s.ancestor(n)
+			if p == nil {
+				return nil, false
+			}
+			v := get(p)
+			return v, len(v) > 0
+		})
+	})
+}
+
 // procInt registers an integer field of the event's process.
 func procInt(name string, t rules.FieldType, get func(s *State, p *Process) (int64, bool)) {
 	fields[name] = noArg(func(s *State) rules.Extractor {
@@ -62,17 +78,17 @@ func exePath(p *Process) []byte { return p.ExePath }
 func cmdline(p *Process) []byte { return p.cmdline }
 
 func init() {
-	procStr("proc.name", 0, comm)
+	procIdent("proc.name", 0, comm)
 	procStr("proc.exe", 0, exe)
 	procStr("proc.exepath", 0, exePath)
-	procStr("proc.cmdline", 0, cmdline)
+	procIdent("proc.cmdline", 0, cmdline)
 	procStr("proc.args", 0, func(p *Process) []byte { return p.args })
 	procStr("proc.cwd", 0, func(p *Process) []byte { return p.Cwd })
 	fields["proc.env"] = procEnv
-	procStr("proc.pname", 1, comm)
+	procIdent("proc.pname", 1, comm)
 	procStr("proc.pexe", 1, exe)
 	procStr("proc.pexepath", 1, exePath)
-	procStr("proc.pcmdline", 1, cmdline)
+	procIdent("proc.pcmdline", 1, cmdline)
 	ancestorField("proc.aname", comm)
 	ancestorField("proc.aexe", exe)
 	ancestorField("proc.aexepath", exePath)
@@ -174,7 +190,8 @@ func ancestorField(name string, get func(p *Process) []byte) {
 				if p == nil {
 					return nil, false
 				}
-				return get(p), true
+				v := get(p)
+				return v, len(v) > 0
 			}), nil
 		}
 		return rules.Extractor{Type: rules.FieldStrings, List: func(_ *event.Event, buf [][]byte) ([][]byte, bool) {

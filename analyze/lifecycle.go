@@ -59,8 +59,17 @@ func (s *State) exec(e *event.Event) {
 }
 
 func (s *State) clone(e *event.Event) {
-	if e.Res <= 0 {
-		// The child's side of the clone (0) or a failure: nothing new to learn.
+	if e.Res < 0 {
+		return
+	}
+	// The clone record's ids (a .scap's, taken from the caller's effective credentials) tell
+	// who a process the capture never described runs as, on either side of the clone.
+	if p := s.proc; p != nil && p.EUID == unsetID {
+		setIDs(&p.UID, &p.EUID, e, argUid, nil)
+		setIDs(&p.GID, &p.EGID, e, argGid, nil)
+	}
+	if e.Res == 0 {
+		// The child's side: the parent's record made the child.
 		return
 	}
 	parent := s.proc
@@ -109,6 +118,8 @@ func (s *State) clone(e *event.Event) {
 		c.Comm = append(c.Comm[:0], comm...)
 		c.refresh()
 	}
+	setIDs(&c.UID, &c.EUID, e, argUid, nil)
+	setIDs(&c.GID, &c.EGID, e, argGid, nil)
 	c.StartTS = e.TS
 	switch {
 	case parent.FDs == nil:

@@ -53,12 +53,21 @@ func (s *State) net(e *event.Event, t *FDTable) {
 		if sa, err := event.ParseSockaddr(arg(e, 1)); err == nil {
 			switch sa.Family {
 			case event.AFInet, event.AFInet6:
+				// Binding a port makes a server, as in Falco: fd.sip and fd.sport are the
+				// bound address, and the socket is named by it until a peer shows.
 				f.Local = sa.Addr
 				f.Family = sa.Family
+				if sa.Family == event.AFInet6 {
+					f.Type = event.FDIPv6
+				} else {
+					f.Type = event.FDIPv4
+				}
 				f.Bound = sa.Addr.Port() != 0
-				if f.Bound && f.Role == roleNone && f.Proto == event.ProtoUDP {
+				if f.Bound && f.Role == roleNone {
 					f.Role = roleServer
 				}
+				f.rename()
+				f.nameChangedAt = e.Num
 			case event.AFUnix:
 				f.Name = append(f.nameBuf(), sa.Path...)
 			}
@@ -70,6 +79,19 @@ func (s *State) net(e *event.Event, t *FDTable) {
 		}
 	case event.KindConnect:
 		if e.Res != 0 && e.Res != -einprogress {
+			// A failed connect to a unix socket names the path it tried for this event, as
+			// Falco does, without renaming the socket; no connection starts.
+			path := []byte(nil)
+			if sa, err := event.ParseSockaddr(arg(e, 1)); err == nil && sa.Family == event.AFUnix {
+				path = sa.Path
+			} else if tp, err := event.ParseTuple(arg(e, 2)); err == nil && tp.Family == event.AFUnix {
+				path = tp.Path
+			}
+			if len(path) > 0 && (f.Family == event.AFUnix || f.Type == event.FDUnix) {
+				s.pathFD = *f
+				s.pathFD.Name, s.pathFD.Raw, s.pathFD.Conn = path, nil, nil
+				s.fd = &s.pathFD
+			}
 			return
 		}
 		tp, err := event.ParseTuple(arg(e, 2))
@@ -94,7 +116,6 @@ func (s *State) net(e *event.Event, t *FDTable) {
 			if f.Conn != nil && f.Remote != tp.Remote {
 				s.endConn(f)
 			}
-			f.setTuple(tp, e.Num)
 			if f.Role == roleNone {
 				if f.Bound {
 					f.Role = roleServer
@@ -102,6 +123,7 @@ func (s *State) net(e *event.Event, t *FDTable) {
 					f.Role = roleClient
 				}
 			}
+			f.setTuple(tp, e.Num)
 			if f.Conn == nil {
 				s.startConn(s.proc, f, e.TS)
 			}
@@ -187,12 +209,11 @@ func (s *State) adoptSocket(e *event.Event, t *FDTable, f *FD) *FD {
 	if f != nil {
 		s.replaceFD(t, fd)
 	}
-	n := &FD{Num: fd, Proto: event.ProtoTCP, Connected: true}
-	n.setTuple(tp, e.Num)
-	n.Role = roleClient
+	n := &FD{Num: fd, Proto: event.ProtoTCP, Connected: true, Role: roleClient}
 	if tp.Local.Port() < tp.Remote.Port() {
 		n.Role = roleServer
 	}
+	n.setTuple(tp, e.Num)
 	t.set(n)
 	s.startConn(s.proc, n, e.TS)
 	return n

@@ -55,6 +55,13 @@ type Process struct {
 
 const maxExecHistory = 8
 
+// newProcess returns a process of one thread whose ids are not known yet: unsetID (the
+// kernel's (uid_t)-1, which no user has) until a snapshot, execve or clone record says.
+func newProcess(pid uint32) *Process {
+	return &Process{PID: pid, FDs: newFDTable(), threads: 1,
+		UID: unsetID, GID: unsetID, EUID: unsetID, EGID: unsetID, LoginUID: unsetID}
+}
+
 // Alive reports whether the process has not exited.
 func (p *Process) Alive() bool { return p.ExitTS == 0 && p.threads > 0 }
 

@@ -52,6 +52,11 @@ type State struct {
 	// snapshotPending is set by procinfo records until the first syscall event, when the
 	// parents of snapshot processes are bound (the snapshot may list children first).
 	snapshotPending bool
+	// snapSockets are the snapshot's sockets with a peer, whose roles wait for the whole
+	// snapshot: a socket whose local port another snapshot socket listens on is the server's
+	// end. snapListen holds those listening ports.
+	snapSockets []snapSocket
+	snapListen  map[uint16]bool
 
 	pathBuf []byte
 	nameBuf [][]byte
@@ -185,6 +190,9 @@ func (s *State) exitThread(tid uint32, p *Process, ts uint64) {
 // the end of a replay.
 func (s *State) Flush() {
 	s.Finish()
+	if s.snapshotPending {
+		s.bindSnapshotParents() // a capture of a snapshot and no syscall
+	}
 	keys := make([]uint64, 0, len(s.procs.byKey))
 	for k, p := range s.procs.byKey {
 		if p.Alive() {
@@ -228,7 +236,8 @@ func (s *State) unknownThread(e *event.Event) *Process {
 		s.procs.add(e.TID, p)
 		return p
 	}
-	p := &Process{PID: e.PID, VPID: 0, FDs: newFDTable(), threads: 1, ContainerID: hostID}
+	p := newProcess(e.PID)
+	p.ContainerID = hostID
 	p.refresh()
 	s.procs.add(e.TID, p)
 	if e.PID != e.TID {
@@ -269,7 +278,8 @@ func (s *State) procinfo(e *event.Event) {
 	if tid != pid {
 		leader := s.procs.thread(pid)
 		if leader == nil {
-			leader = &Process{PID: pid, FDs: newFDTable(), threads: 1, ContainerID: hostID}
+			leader = newProcess(pid)
+			leader.ContainerID = hostID
 			s.procs.add(pid, leader)
 		}
 		if s.procs.thread(tid) != leader {
@@ -280,7 +290,7 @@ func (s *State) procinfo(e *event.Event) {
 	}
 	p := s.procs.thread(pid)
 	if p == nil {
-		p = &Process{PID: pid, FDs: newFDTable(), threads: 1}
+		p = newProcess(pid)
 		s.procs.add(pid, p)
 	}
 	p.PPID = uint32(argAt(e, argPtid).Int)
@@ -298,11 +308,11 @@ func (s *State) setIdentity(p *Process, e *event.Event) {
 	p.Args = bytes.Clone(argAt(e, argArgs).Bytes)
 	p.Env = bytes.Clone(argAt(e, argEnv).Bytes)
 	p.Cwd = withSlash(append(p.Cwd[:0], argAt(e, argCwd).Bytes...))
-	p.UID = uint32(argAt(e, argUid).Int)
-	p.GID = uint32(argAt(e, argGid).Int)
-	p.EUID = uint32(argAt(e, argEuid).Int)
-	p.EGID = uint32(argAt(e, argEgid).Int)
-	p.LoginUID = uint32(argAt(e, argLoginuid).Int)
+	setIDs(&p.UID, &p.EUID, e, argUid, argEuid)
+	setIDs(&p.GID, &p.EGID, e, argGid, argEgid)
+	if v, ok := argAtOK(e, argLoginuid); ok && uint32(v.Int) != event.UnsetID {
+		p.LoginUID = uint32(v.Int)
+	}
 	p.TTY = argAt(e, argTty).Int
 	if v, ok := argAtOK(e, argVpid); ok {
 		p.VPID = uint32(v.Int)
@@ -317,6 +327,24 @@ func (s *State) setIdentity(p *Process, e *event.Event) {
 	p.ExeInoMtime = uint64(argAt(e, argExeInoMtime).Int)
 	if cg := argAt(e, argCgroups).Bytes; len(cg) > 0 || p.ContainerID == "" {
 		p.ContainerID = s.internID(containerIDFromCgroups(cg))
+	}
+}
+
+// setIDs sets a real and an effective id from e's arguments at realIdx and effIdx, leaving
+// what e does not carry as it was. A capture that records one id only (a .scap execve's or
+// clone's uid, which the kernel module takes from the effective credentials) sets both.
+func setIDs(real, eff *uint32, e *event.Event, realIdx, effIdx []int8) {
+	r, rok := argAtOK(e, realIdx)
+	f, fok := argAtOK(e, effIdx)
+	rok = rok && uint32(r.Int) != event.UnsetID
+	fok = fok && uint32(f.Int) != event.UnsetID
+	switch {
+	case rok && fok:
+		*real, *eff = uint32(r.Int), uint32(f.Int)
+	case rok:
+		*real, *eff = uint32(r.Int), uint32(r.Int)
+	case fok:
+		*eff = uint32(f.Int)
 	}
 }
 
@@ -346,18 +374,59 @@ func (s *State) fdinfo(e *event.Event) {
 	f.Raw = f.Name
 	if t, err := event.ParseTuple(arg(e, 5)); err == nil {
 		f.Proto = t.Proto
-		f.setTuple(t, 0)
-		if t.Family == event.AFInet || t.Family == event.AFInet6 {
+		ip := t.Family == event.AFInet || t.Family == event.AFInet6
+		if ip {
 			f.Role = snapshotRole(t)
+		}
+		f.setTuple(t, 0)
+		if ip {
 			f.Connected = t.Remote.Addr().IsValid() && !t.Remote.Addr().IsUnspecified()
 			f.Bound = f.Role == roleServer
 			if f.Connected {
-				s.startConn(p, f, e.TS)
+				s.snapSockets = append(s.snapSockets, snapSocket{p: p, f: f, ts: e.TS})
+			} else if t.Local.Port() != 0 {
+				if s.snapListen == nil {
+					s.snapListen = map[uint16]bool{}
+				}
+				s.snapListen[t.Local.Port()] = true
 			}
 		}
 		f.nameChangedAt = 0
 	}
 	p.FDs.set(f)
+}
+
+// snapSocket is a snapshot socket with a peer, waiting for the snapshot's end.
+type snapSocket struct {
+	p  *Process
+	f  *FD
+	ts uint64
+}
+
+// resolveSnapshotSockets settles the roles of the snapshot's connected sockets once every
+// listening socket is known: the end whose port a snapshot socket listens on is the
+// server's, which names the connection client->server and points fd.sip at the server (a
+// miner already connected to a pool on a high port is no server). Where the listening ports
+// do not tell, the port guess of snapshotRole stays. Then the connections start.
+func (s *State) resolveSnapshotSockets() {
+	for _, ss := range s.snapSockets {
+		f := ss.f
+		lis, ris := s.snapListen[f.Local.Port()], s.snapListen[f.Remote.Port()]
+		role := f.Role
+		switch {
+		case lis && !ris:
+			role = roleServer
+		case ris && !lis:
+			role = roleClient
+		}
+		if role != f.Role {
+			f.Role = role
+			f.Bound = role == roleServer
+			f.rename()
+		}
+		s.startConn(ss.p, f, ss.ts)
+	}
+	s.snapSockets, s.snapListen = nil, nil
 }
 
 // snapshotRole guesses the role of a socket found open at capture start: listening sockets
@@ -400,6 +469,7 @@ func (s *State) processRecord(p *Process) *ProcessRecord {
 // that ancestry survives the parent's exit.
 func (s *State) bindSnapshotParents() {
 	s.snapshotPending = false
+	s.resolveSnapshotSockets()
 	for _, p := range s.procs.threads {
 		s.parent(p)
 	}

@@ -1,5 +1,7 @@
 package event
 
+import "math/bits"
+
 // Kind is an event kind: a syscall named as Falco's evt.type names it, or a meta record.
 // Kinds are numbered by their order in schema.txt; KindUnknown (0) is no kind.
 type Kind uint16
@@ -128,6 +130,34 @@ var intParams = func() [len(kinds)]uint64 {
 	for k := range kinds {
 		for i, p := range kinds[k].params {
 			if p.Type.IsInt() {
+				m[k] |= 1 << i
+			}
+		}
+	}
+	return m
+}()
+
+// UnsetID is the value of a uid or gid parameter that the source did not record: the
+// kernel's (uid_t)-1, which no user or group has. A decoder whose record format lacks some id
+// parameters of a kind calls ClearIDs before setting the ones it has, so that readers can
+// tell "not recorded" from root.
+const UnsetID = 0xffffffff
+
+// ClearIDs sets every uid and gid parameter of e's kind to UnsetID.
+func (e *Event) ClearIDs() {
+	if !e.Kind.Valid() {
+		return
+	}
+	for m := idParams[e.Kind]; m != 0; m &= m - 1 {
+		e.Args[bits.TrailingZeros64(m)].Int = UnsetID
+	}
+}
+
+var idParams = func() [len(kinds)]uint64 {
+	var m [len(kinds)]uint64
+	for k := range kinds {
+		for i, p := range kinds[k].params {
+			if p.Type == TypeUID || p.Type == TypeGID {
 				m[k] |= 1 << i
 			}
 		}

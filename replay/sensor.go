@@ -184,6 +184,9 @@ func decodeFork(nr uint32, p []byte, e *event.Event) error {
 		set("child_tid", event.Int(int64(childTID)))
 		set("child_pid", event.Int(int64(childPID)))
 		set("comm", event.Bytes(cstring(p[48:64])))
+		// The fork record carries no credentials: the child's are its parent's.
+		set("uid", event.Int(event.UnsetID))
+		set("gid", event.Int(event.UnsetID))
 	})
 }
 

@@ -131,12 +131,13 @@ var Captures = []Capture{
 			},
 		},
 		Pool: []Expect{
-			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "read", "fd.name": "198.51.100.*:3333->198.51.100.2:*"}},
-			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "write", "fd.name": "198.51.100.*:3333->198.51.100.2:*"}},
-			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "read", "fd.name": "[2001:db8:5a4e::8]:443->[2001:db8:5a4e::2]:*"}},
-			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "write", "fd.name": "[2001:db8:5a4e::8]:443->[2001:db8:5a4e::2]:*"}},
-			// The pool's side of s6's connection, accepted before the capture.
-			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "fd.name": "*45700->*"}},
+			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "read", "fd.name": "198.51.100.2:*->198.51.100.*:3333"}},
+			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "write", "fd.name": "198.51.100.2:*->198.51.100.*:3333"}},
+			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "read", "fd.name": "[2001:db8:5a4e::2]:*->[2001:db8:5a4e::8]:443"}},
+			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "write", "fd.name": "[2001:db8:5a4e::2]:*->[2001:db8:5a4e::8]:443"}},
+			// The pool's side of s6's connection, accepted before the capture: named client->server
+			// like every accepted connection.
+			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "fd.name": "*->*:45700"}},
 		},
 	},
 	{
@@ -230,9 +231,9 @@ var Captures = []Capture{
 		},
 		Pool: []Expect{
 			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "read",
-				"fd.name": "198.51.100.7:3333->198.51.100.2:*"}},
+				"fd.name": "198.51.100.2:*->198.51.100.7:3333"}},
 			{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "write",
-				"fd.name": "198.51.100.7:3333->198.51.100.2:*"}},
+				"fd.name": "198.51.100.2:*->198.51.100.7:3333"}},
 		},
 	},
 	{

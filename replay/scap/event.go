@@ -102,6 +102,7 @@ func (s *Source) eventBlock(b scapBlock, e *event.Event) bool {
 	e.Reset()
 	e.Kind, e.TS, e.CPU, e.TID = spec.kind, ts, cpu, uint32(tid)
 	e.NArgs = uint8(len(spec.kind.Params()))
+	e.ClearIDs() // the layouts of older captures lack some ids: unknown, not root
 	var ids scapIDs
 	if spec.exit() {
 		if en := s.enters[tid]; en != nil && en.typ == typ-1 {

@@ -238,6 +238,7 @@ func scapProcListVersion(typ uint32) int {
 func setProcinfo(e *event.Event, p *scapProc) {
 	e.Reset()
 	e.Kind = event.KindProcinfo
+	e.ClearIDs() // the process list has one uid and gid (the effective ones), no euid or egid
 	e.PID, e.TID = uint32(p.pid), uint32(p.tid)
 	var flags int64
 	if p.exeWritable {
