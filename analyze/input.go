@@ -26,6 +26,8 @@ type InputOptions struct {
 	NoVerify bool
 	// RepoDir is the local clone GitHub inputs read workflow files from.
 	RepoDir string
+	// Stdin is read for the path "-": a .scap stream, as sysdig and Falco users pipe one.
+	Stdin io.Reader
 }
 
 // Input is an opened capture of any format saker reads, with what the capture says about
@@ -45,14 +47,38 @@ type Input struct {
 	SakerVersion string
 	Start, Stop  time.Time
 	BootID       string // boot id, when the capture says
+	// OffsetNote, when set, tells how to read the byte offsets in damage messages (a gzip
+	// .scap's count bytes of the decompressed stream).
+	OffsetNote string
 
-	after func() []string
-	close func()
+	after  func() []string
+	damage func() []string
+	notes  func() []string
+	close  func()
 }
 
 // After returns the warnings known only after reading the source to its end: truncation,
 // damaged records, decode errors, event types skipped.
 func (in *Input) After() []string { return in.after() }
+
+// Damage returns, after the source was read to its end, what was damaged in the input: files
+// that failed their checks, records that did not decode, corrupt .scap records. Empty for an
+// input read whole. Damage is part of After's warnings.
+func (in *Input) Damage() []string {
+	if in.damage == nil {
+		return nil
+	}
+	return in.damage()
+}
+
+// Notes returns, after the source was read to its end, what a summary should say about the
+// input that is no cause for concern: event types skipped by design.
+func (in *Input) Notes() []string {
+	if in.notes == nil {
+		return nil
+	}
+	return in.notes()
+}
 
 // Close releases the input's files.
 func (in *Input) Close() { in.close() }
@@ -79,30 +105,67 @@ func OpenInput(path string, opts InputOptions) (*Input, error) {
 		}
 		return in, nil
 	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
+	var src *scap.Source
+	closeSrc := func() {}
+	if path == "-" {
+		if opts.Stdin == nil {
+			return nil, fmt.Errorf("-: %w: no standard input", ErrNotCapture)
+		}
+		s, err := scap.NewSource(opts.Stdin)
+		if err != nil {
+			return nil, fmt.Errorf("standard input: %w", err)
+		}
+		src = s
+	} else {
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, err
+		}
+		if st.IsDir() {
+			if _, err := os.Lstat(filepath.Join(path, capfile.ManifestName)); errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("%s: %w: a directory without %s", path, ErrNotCapture, capfile.ManifestName)
+			}
+			return openBundle(path, opts)
+		}
+		if src, err = scap.Open(path); err != nil {
+			if errors.Is(err, scap.ErrNotScap) {
+				return nil, fmt.Errorf("%w (%v)", ErrNotCapture, err)
+			}
+			return nil, err
+		}
+		closeSrc = func() { src.Close() }
 	}
-	if st.IsDir() {
-		return openBundle(path, opts)
-	}
-	src, err := scap.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	return &Input{Source: src, Host: src.Machine().Hostname, close: func() { src.Close() },
-		after: func() []string {
-			var w []string
+	in := &Input{Source: src, Host: src.Machine().Hostname, close: closeSrc,
+		damage: func() []string {
+			if st := src.Stats(); st.Corrupt > 0 {
+				return []string{fmt.Sprintf("%d damaged records or list entries", st.Corrupt)}
+			}
+			return nil
+		},
+		after: func() []string { return ScapStatsWarnings(src.Stats()) },
+		notes: func() []string {
+			st := src.Stats()
 			var skipped uint64
-			for _, n := range src.Stats().SkippedByType {
+			for _, n := range st.SkippedByType {
 				skipped += n
 			}
-			if skipped > 0 {
-				w = append(w, fmt.Sprintf("%d events of types saker does not map were skipped", skipped))
+			if skipped == 0 {
+				return nil
 			}
-			return append(w, ScapStatsWarnings(src.Stats())...)
-		}}, nil
+			// Not a warning: a .scap holds every syscall (mmap, brk, futex...), and a rule
+			// naming an event type saker does not map is warned about when the rules load.
+			return []string{fmt.Sprintf("%d events of %d event types saker does not map were skipped (memory, timing and other syscalls no rule reads)", skipped, len(st.SkippedByType))}
+		}}
+	if src.Gzip() {
+		in.OffsetNote = "offsets count bytes of the decompressed (gunzipped) capture"
+	}
+	return in, nil
 }
+
+// ErrNotCapture is returned by OpenInput for a path that holds nothing saker reads: saker
+// reads capture bundle directories written by `saker capture` (with their manifest.json) and
+// Falco/sysdig .scap files, plain or gzip.
+var ErrNotCapture = errors.New("not a saker capture bundle or a .scap file (saker reads bundle directories written by `saker capture` and Falco/sysdig .scap files, plain or gzip)")
 
 // scapMaxProblemWarnings bounds the corrupt records a .scap input lists one by one.
 const scapMaxProblemWarnings = 10
@@ -157,15 +220,19 @@ func openBundle(dir string, opts InputOptions) (*Input, error) {
 		}
 		in.DNS = append(in.DNS, msgs...)
 	}
-	in.after = func() []string {
+	in.damage = func() []string {
 		var w []string
 		for _, p := range src.Bundle.Problems() {
 			w = append(w, p.String())
 		}
-		st := src.Stats()
-		if st.DecodeErrors > 0 {
+		if st := src.Stats(); st.DecodeErrors > 0 {
 			w = append(w, fmt.Sprintf("%d records did not decode (first: %v)", st.DecodeErrors, st.FirstError))
 		}
+		return w
+	}
+	in.after = func() []string {
+		w := in.damage()
+		st := src.Stats()
 		if st.Unknown > 0 {
 			w = append(w, fmt.Sprintf("%d records of unknown types or layouts skipped", st.Unknown))
 		}
@@ -209,26 +276,68 @@ func rawManifest(dir string, m *capfile.Manifest) string {
 	return string(b)
 }
 
+// DNSFile describes one file ReadDNSFiles read: its messages' time span and how long their
+// answers could name an address (the latest TS + TTL + dns.DefaultGrace).
+type DNSFile struct {
+	Path        string
+	Messages    int
+	First, Last time.Time
+	ValidUntil  time.Time
+}
+
 // ReadDNSFiles reads the packet capture files given for their DNS answers (analyze's --dns).
 // A file that cannot be opened, or is no capture file at all, is an error; a damaged one (a
 // capture cut short when tcpdump was killed) gives the messages before the damage and a
 // warning.
-func ReadDNSFiles(paths []string) ([]dns.Message, []string, error) {
+func ReadDNSFiles(paths []string) ([]dns.Message, []DNSFile, []string, error) {
 	var all []dns.Message
+	var files []DNSFile
 	var warnings []string
 	for _, p := range paths {
 		msgs, _, err := dns.ReadFile(p)
 		if err != nil {
 			var pe *fs.PathError
 			if errors.As(err, &pe) && pe.Op == "open" || dnsNotACapture(err) {
-				return nil, nil, fmt.Errorf("--dns %s: %w", p, err)
+				return nil, nil, nil, fmt.Errorf("--dns %s: %w", p, err)
 			}
 			// dns.ReadFile's error starts with the path.
 			warnings = append(warnings, fmt.Sprintf("--dns %v (read on with the %d DNS messages before it)", err, len(msgs)))
 		}
+		f := DNSFile{Path: p, Messages: len(msgs)}
+		for i := range msgs {
+			m := &msgs[i]
+			t := time.Unix(0, m.TS)
+			if f.First.IsZero() || t.Before(f.First) {
+				f.First = t
+			}
+			if t.After(f.Last) {
+				f.Last = t
+			}
+			if v := t.Add(time.Duration(m.MinTTL())*time.Second + dns.DefaultGrace); v.After(f.ValidUntil) {
+				f.ValidUntil = v
+			}
+		}
+		files = append(files, f)
 		all = append(all, msgs...)
 	}
-	return all, warnings, nil
+	return all, files, warnings, nil
+}
+
+// DNSFilesOutside warns about --dns files whose answers can name no address of events between
+// first and last: every message came after the capture, or every answer ran out before it.
+func DNSFilesOutside(files []DNSFile, first, last time.Time) []string {
+	var w []string
+	for _, f := range files {
+		if f.Messages == 0 || f.First.After(last) || f.ValidUntil.Before(first) {
+			what := "has no DNS messages"
+			if f.Messages > 0 {
+				what = fmt.Sprintf("holds DNS messages from %s to %s only", f.First.UTC().Format(time.RFC3339), f.Last.UTC().Format(time.RFC3339))
+			}
+			w = append(w, fmt.Sprintf("--dns %s %s, outside the capture (%s to %s): it names no address in it",
+				f.Path, what, first.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339)))
+		}
+	}
+	return w
 }
 
 // dnsNotACapture reports a file that is no pcap or pcapng file, as opposed to one too short

@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -17,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"saker/analyze"
+	"saker/capfile"
 	"saker/dns"
 	"saker/event"
 	"saker/replay"
@@ -38,6 +41,8 @@ type analyzeOptions struct {
 	noVerify       bool
 	progress       bool
 	force          bool
+	quiet          bool
+	color          string
 }
 
 func newAnalyzeCmd(s *streams) *cobra.Command {
@@ -58,6 +63,9 @@ Findings print as Falco alert lines on stdout (JSON with --json), a summary on s
 		Args: usageArgs(cobra.ArbitraryArgs),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.captures = args
+			if err := checkAnalyzeUsage(o); err != nil {
+				return err
+			}
 			if len(args) == 0 && o.github == "" {
 				return usageErrorf("analyze: give a capture, or --github PATH")
 			}
@@ -77,6 +85,8 @@ Findings print as Falco alert lines on stdout (JSON with --json), a summary on s
 	f.BoolVar(&o.noVerify, "no-verify", false, "read files whose SHA-256 does not match the manifest (outputs say so)")
 	f.BoolVar(&o.progress, "progress", true, "show a progress bar when stderr is a terminal")
 	f.BoolVar(&o.force, "force", false, "replace an existing --db file")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "print findings, warnings and errors only: no summary")
+	f.StringVar(&o.color, "color", "auto", "colour priorities: auto (on a terminal, unless NO_COLOR is set), always or never")
 	return c
 }
 
@@ -102,6 +112,23 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 		}
 		threshold = p
 	}
+	if err := checkAnalyzeUsage(o); err != nil {
+		return err
+	}
+	color, err := colorMode(o.color, s.out)
+	if err != nil {
+		return err
+	}
+	if o.report != "" {
+		if err := checkOutputPath("--report", o.report); err != nil {
+			return err
+		}
+	}
+	if o.db != "" {
+		if err := checkOutputPath("--db", o.db); err != nil {
+			return err
+		}
+	}
 	rs, warns, err := analyze.LoadRules(o.noDefaultRules, o.rules...)
 	for _, w := range warns {
 		warn(s.err, "%s", w)
@@ -109,7 +136,7 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 	if err != nil {
 		return err
 	}
-	extraDNS, dnsWarns, err := analyze.ReadDNSFiles(o.dns)
+	extraDNS, dnsFiles, dnsWarns, err := analyze.ReadDNSFiles(o.dns)
 	if err != nil {
 		return err
 	}
@@ -119,6 +146,7 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 	summary := map[string]*summaryRow{}
 	failed := false
 	out := newFindingWriter(s.out, o.json)
+	out.color = color
 	emit := func(f *analyze.Finding) error {
 		row := summary[f.Rule]
 		if row == nil {
@@ -145,6 +173,9 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 	}
 	if dbPath != "" {
 		if store, err = reports.Create(dbPath, reports.CreateOptions{Force: o.force}); err != nil {
+			if errors.Is(err, reports.ErrExists) {
+				return fmt.Errorf("--db %s exists: give --force to replace it", dbPath)
+			}
 			return fmt.Errorf("--db %s: %w", dbPath, err)
 		}
 		defer func() {
@@ -158,15 +189,32 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 		inputs = append(inputs, "github:"+o.github)
 	}
 	dnsEvents := true // --dns answers become dns events (and findings) with the first capture only
+	damaged := false
+	var first, last time.Time
 	for i, in := range inputs {
 		var sink *dbSink
 		if store != nil {
 			sink = &dbSink{st: store, capID: fmt.Sprintf("%d:%s", i+1, in)}
 		}
-		if err := analyzeOne(ctx, s, o, in, rs, extraDNS, dnsEvents, emit, sink); err != nil {
+		res, err := analyzeOne(ctx, s, o, in, rs, extraDNS, dnsEvents, emit, sink)
+		if err != nil {
 			return err
 		}
+		damaged = damaged || res.damaged
+		if !strings.HasPrefix(in, "github:") && !res.first.IsZero() {
+			if first.IsZero() || res.first.Before(first) {
+				first = res.first
+			}
+			if res.last.After(last) {
+				last = res.last
+			}
+		}
 		dnsEvents = dnsEvents && strings.HasPrefix(in, "github:")
+	}
+	if !first.IsZero() {
+		for _, w := range analyze.DNSFilesOutside(dnsFiles, first, last) {
+			warn(s.err, "%s", w)
+		}
 	}
 	if store != nil {
 		err := store.Commit()
@@ -174,7 +222,7 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 		if err != nil {
 			return fmt.Errorf("--db %s: %w", dbPath, err)
 		}
-		if o.db != "" {
+		if o.db != "" && !o.quiet {
 			fmt.Fprintf(s.err, "saker: wrote %s\n", o.db)
 		}
 	}
@@ -182,21 +230,92 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 		if err := writeReportFile(ctx, dbPath, o.report, reports.ReportOptions{Generated: time.Now(), Version: Version}); err != nil {
 			return err
 		}
-		fmt.Fprintf(s.err, "saker: wrote %s\n", o.report)
+		if !o.quiet {
+			fmt.Fprintf(s.err, "saker: wrote %s\n", o.report)
+		}
 	}
-	printSummary(s.err, summary)
-	if failed {
+	if !o.quiet {
+		printSummary(s.err, summary)
+	}
+	switch {
+	case failed:
 		return &exitError{code: ExitFindings}
+	case damaged:
+		if !o.quiet {
+			fmt.Fprintln(s.err, "saker: the input was damaged or incomplete (see the warnings above): findings may be missing")
+		}
+		return &exitError{code: ExitDamaged}
 	}
 	return nil
 }
 
-// analyzeOne replays one input: a bundle directory, a .scap file, or "github:PATH".
-func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, rs *rules.RuleSet,
-	extraDNS []dns.Message, dnsEvents bool, emit func(*analyze.Finding) error, sink *dbSink) error {
-	opened, err := analyze.OpenInput(in, analyze.InputOptions{NoVerify: o.noVerify, RepoDir: o.repoDir})
+// checkAnalyzeUsage rejects flag combinations that cannot do what was asked.
+func checkAnalyzeUsage(o *analyzeOptions) error {
+	if o.noDefaultRules && len(o.rules) == 0 {
+		return usageErrorf("analyze: --no-default-rules without -r leaves no rules to run: give rules files with -r")
+	}
+	for _, r := range o.rules {
+		if looksLikeCapture(r) {
+			return usageErrorf("analyze: -r %s: -r takes rules files; give the capture as an argument: saker analyze %s", r, r)
+		}
+	}
+	return nil
+}
+
+// looksLikeCapture reports whether path is a capture bundle or a .scap file (plain or gzip)
+// rather than a rules file: sysdig's and Falco's habit is `-r capture.scap`.
+func looksLikeCapture(path string) bool {
+	if st, err := os.Stat(filepath.Join(path, capfile.ManifestName)); err == nil && st.Mode().IsRegular() {
+		return true
+	}
+	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return false
+	}
+	defer f.Close()
+	var magic [4]byte
+	n, _ := io.ReadFull(f, magic[:])
+	switch {
+	case n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b: // gzip: a .scap.gz; rules files are text
+		return true
+	case n == 4 && magic == [4]byte{0x0a, 0x0d, 0x0d, 0x0a}: // a pcapng/scap section header block
+		return true
+	}
+	return false
+}
+
+// checkOutputPath fails early, before the analysis, when path cannot be written: a directory,
+// or a directory that does not exist or refuses new files.
+func checkOutputPath(flag, path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return usageErrorf("%s %s: is a directory", flag, path)
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".saker-check-*")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("%s %s: cannot write in %s: %w", flag, path, dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// oneResult is what runAnalyze needs to know of one input's analysis.
+type oneResult struct {
+	damaged     bool // damaged, unverified or incomplete input (exit ExitDamaged)
+	first, last time.Time
+}
+
+// analyzeOne replays one input: a bundle directory, a .scap file ("-" for standard input),
+// or "github:PATH".
+func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, rs *rules.RuleSet,
+	extraDNS []dns.Message, dnsEvents bool, emit func(*analyze.Finding) error, sink *dbSink) (oneResult, error) {
+	opened, err := analyze.OpenInput(in, analyze.InputOptions{NoVerify: o.noVerify, RepoDir: o.repoDir, Stdin: s.in})
+	if err != nil {
+		return oneResult{}, err
 	}
 	defer opened.Close()
 	for _, w := range opened.Warnings {
@@ -240,17 +359,19 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 		opts.DNS.Message = sink.dns
 		opts.Event = sink.event
 	}
+	span := &spanSource{src: src}
+	src = span
 	if p := newProgress(s.err, o.progress, opened.Total); p != nil {
 		src = p.wrap(src)
 		defer p.finish()
 	}
 	a, err := analyze.NewAnalyzer(opts)
 	if err != nil {
-		return err
+		return oneResult{}, err
 	}
 	res, err := a.Run(ctx, src)
 	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
+		return oneResult{}, fmt.Errorf("%s: %w", in, err)
 	}
 	var sourceProblems []string
 	for _, e := range res.SourceErrors {
@@ -265,7 +386,7 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 			Events: res.Events, Lost: res.Lost,
 			Verified: opened.Verified, Problems: problems, ManifestJSON: opened.Manifest}))
 		if sink.err != nil {
-			return fmt.Errorf("--db: %w", sink.err)
+			return oneResult{}, fmt.Errorf("--db: %w", sink.err)
 		}
 	}
 	for _, w := range res.Warnings {
@@ -274,6 +395,16 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 	for _, w := range append(opened.After(), sourceProblems...) {
 		warn(s.err, "%s: %s", in, w)
 	}
+	out := oneResult{
+		damaged: len(res.SourceErrors) > 0 || len(opened.Damage()) > 0 || res.Lost > 0 ||
+			opened.IsBundle() && !opened.Verified}
+	if out.damaged && opened.OffsetNote != "" && (len(res.SourceErrors) > 0 || len(opened.Damage()) > 0) {
+		warn(s.err, "%s: %s", in, opened.OffsetNote)
+	}
+	out.first, out.last = span.span()
+	if o.quiet {
+		return out, nil
+	}
 	fmt.Fprintf(s.err, "saker: %s: %d events", in, res.Events)
 	if !res.First.IsZero() {
 		fmt.Fprintf(s.err, " from %s to %s", res.First.Format(time.RFC3339), res.Last.Format(time.RFC3339))
@@ -281,15 +412,22 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 	if opened.IsBundle() && !opened.Verified {
 		fmt.Fprint(s.err, "; integrity NOT verified")
 	}
+	if out.damaged {
+		fmt.Fprint(s.err, "; input damaged or incomplete")
+	}
 	fmt.Fprintln(s.err)
-	return nil
+	for _, n := range opened.Notes() {
+		fmt.Fprintf(s.err, "saker: %s: %s\n", safeText(in), safeText(n))
+	}
+	return out, nil
 }
 
 // findingWriter prints findings as Falco text alert lines or JSON objects.
 type findingWriter struct {
-	w    io.Writer
-	json bool
-	tty  bool
+	w     io.Writer
+	json  bool
+	tty   bool
+	color bool // colour the priority of text lines
 }
 
 func newFindingWriter(w io.Writer, asJSON bool) *findingWriter {
@@ -305,7 +443,11 @@ func (fw *findingWriter) write(f *analyze.Finding) error {
 		_, err = fw.w.Write(append(b, '\n'))
 		return err
 	}
-	_, err := io.WriteString(fw.w, safeText(f.Text())+"\n")
+	line := safeText(f.Text())
+	if fw.color {
+		line = colorPriority(line, f.Priority)
+	}
+	_, err := io.WriteString(fw.w, line+"\n")
 	return err
 }
 

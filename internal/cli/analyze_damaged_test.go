@@ -87,8 +87,8 @@ func TestAnalyzeScapCutShort(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, errs := runCLI(t, "analyze", path, "--progress=false")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
+	if code != ExitDamaged || !strings.Contains(errs, "input damaged or incomplete") {
+		t.Fatalf("exit %d, want %d (damaged): %s", code, ExitDamaged, errs)
 	}
 	if !strings.Contains(errs, "saker: warning: "+path+": ") || !strings.Contains(errs, "truncated") {
 		t.Fatalf("no warning about the truncation:\n%s", errs)

@@ -62,6 +62,8 @@ func TestAnalyzeErrors(t *testing.T) {
 		{"missing file", []string{"analyze", "/nonexistent/capture"}, ExitError},
 		{"bad priority", []string{"analyze", demoScap, "--fail-on", "loud"}, ExitUsage},
 		{"not a capture", []string{"analyze", "testdata/curl_rule.yaml"}, ExitError},
+		{"capture without -o", []string{"capture"}, ExitUsage},
+		{"export without --parquet", []string{"export", "x.duckdb"}, ExitUsage},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -148,8 +150,8 @@ func TestAnalyzeTamperedBundle(t *testing.T) {
 		t.Fatalf("tampered bundle: exit %d\n%s", code, errs)
 	}
 	code, _, errs = runCLI(t, "analyze", dir, "--no-verify", "--progress=false")
-	if code != 0 && code != ExitError {
-		t.Fatalf("--no-verify: exit %d\n%s", code, errs)
+	if code != ExitDamaged {
+		t.Fatalf("--no-verify of a tampered bundle: exit %d, want %d (damaged)\n%s", code, ExitDamaged, errs)
 	}
 	if !strings.Contains(errs, "integrity NOT verified") {
 		t.Fatalf("--no-verify output does not say the bundle is unverified:\n%s", errs)

@@ -64,3 +64,39 @@ func (s *progressSource) Wall(ts uint64) time.Time {
 	}
 	return event.UnixClock{}.Wall(ts)
 }
+
+// spanSource passes events through and keeps the time span of the capture's own events,
+// before analyze merges --dns answers into them.
+type spanSource struct {
+	src         event.Source
+	first, last uint64
+	n           uint64
+}
+
+func (s *spanSource) Next(e *event.Event) error {
+	err := s.src.Next(e)
+	if err == nil && e.TS != 0 {
+		if s.n == 0 || e.TS < s.first {
+			s.first = e.TS
+		}
+		s.last = max(s.last, e.TS)
+		s.n++
+	}
+	return err
+}
+
+// Wall passes the wrapped source's clock through.
+func (s *spanSource) Wall(ts uint64) time.Time {
+	if c, ok := s.src.(event.Clock); ok {
+		return c.Wall(ts)
+	}
+	return event.UnixClock{}.Wall(ts)
+}
+
+// span returns the wall-clock span of the events seen, zero times when none.
+func (s *spanSource) span() (first, last time.Time) {
+	if s.n == 0 {
+		return time.Time{}, time.Time{}
+	}
+	return s.Wall(s.first), s.Wall(s.last)
+}

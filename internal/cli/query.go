@@ -51,6 +51,14 @@ With --preset, the optional second argument is the preset's argument
 	f.StringVar(&o.preset, "preset", "", "run a canned question (see --list-presets)")
 	f.BoolVar(&o.listPresets, "list-presets", false, "list the canned questions")
 	f.StringVar(&o.format, "format", "table", "output format: table, csv, json or markdown")
+	_ = c.RegisterFlagCompletionFunc("preset", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var names []string
+		for _, p := range reports.Presets() {
+			names = append(names, p.Name+"\t"+p.Desc)
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	})
+	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"table", "csv", "json", "markdown"}, cobra.ShellCompDirectiveNoFileComp))
 	return c
 }
 
@@ -77,7 +85,8 @@ func runQuery(s *streams, o *queryOptions) error {
 		res, err = reports.Query(context.Background(), o.db, o.sql)
 	}
 	if err != nil {
-		return fmt.Errorf("query %s: %w", o.db, err)
+		// DuckDB's messages span lines (a caret under the error): keep the line breaks.
+		return multilineError{fmt.Errorf("query %s: %w", o.db, err)}
 	}
 	return res.Write(s.out, format)
 }

@@ -17,6 +17,10 @@ const (
 	ExitError    = 1 // the command failed
 	ExitUsage    = 2 // bad flags or arguments
 	ExitFindings = 3 // findings at or above --fail-on; a miner found by scan-workflows
+	// ExitDamaged: done, outputs written, but an input was damaged or incomplete (a truncated
+	// file, damaged records, unverified integrity, events the sensor lost). Findings at or
+	// above --fail-on take precedence: a script checks 3 first.
+	ExitDamaged = 4
 )
 
 // exitError carries an exit code through cobra's error path.
@@ -42,17 +46,36 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.code == ExitFindings && ee.err == nil {
+		if (ee.code == ExitFindings || ee.code == ExitDamaged) && ee.err == nil {
 			return ee.code
 		}
-		fmt.Fprintf(stderr, "saker: %s\n", safeText(ee.err.Error()))
+		fmt.Fprintf(stderr, "saker: %s\n", errorText(ee.err))
 		return ee.code
 	}
-	fmt.Fprintf(stderr, "saker: %s\n", safeText(err.Error()))
+	fmt.Fprintf(stderr, "saker: %s\n", errorText(err))
 	if isUsage(err) {
 		return ExitUsage
 	}
 	return ExitError
+}
+
+// multilineError is an error whose text spans lines on purpose (DuckDB's, with a caret under
+// the failing token): its line breaks are printed as such, every other control escaped.
+type multilineError struct{ error }
+
+func (e multilineError) Unwrap() error { return e.error }
+
+// errorText escapes an error for the terminal: errors quote captured bytes and names.
+func errorText(err error) string {
+	var ml multilineError
+	if !errors.As(err, &ml) {
+		return safeText(err.Error())
+	}
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = safeText(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // streams are the standard streams a command writes to.
@@ -72,7 +95,9 @@ names server IPs from the DNS answers the host received at the time, and writes 
 as Falco-style alerts, a DuckDB database and a self-contained HTML report.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       Version,
 	}
+	root.SetVersionTemplate(versionText())
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -95,7 +120,7 @@ as Falco-style alerts, a DuckDB database and a self-contained HTML report.`,
 // isUsage reports whether err is one of cobra's command errors (unknown verb or flag).
 func isUsage(err error) bool {
 	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand"} {
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "required flag"} {
 		if strings.Contains(msg, p) {
 			return true
 		}

@@ -44,7 +44,8 @@ links and special files are not followed or read: they are reported as warnings.
 func runScanWorkflows(s *streams, o *scanWorkflowsOptions) error {
 	files, err := github.ScanPath(o.path)
 	if errors.Is(err, github.ErrNoWorkflows) {
-		fmt.Fprintf(s.out, "no miners: %v\n", err)
+		// Not "no miners": nothing was looked at, which a wrong path also gives.
+		fmt.Fprintf(s.err, "saker: nothing scanned: %s\n", safeText(err.Error()))
 		return nil
 	}
 	if err != nil {

@@ -49,7 +49,7 @@ func TestScanWorkflows(t *testing.T) {
 		{"repository", repo, ExitFindings,
 			[]string{filepath.Join(wf, "miner_container.yml") + ":10: ccminer: ccminer\n"}},
 		{"benign file", filepath.Join(fixtures, "benign_ci.yml"), ExitOK, []string{"no miners in 1 workflow file(s)\n"}},
-		{"no workflows", t.TempDir(), ExitOK, []string{"no miners: "}},
+		{"no workflows", t.TempDir(), ExitOK, nil},
 		{"bad path", filepath.Join(repo, "missing.yml"), ExitError, nil},
 	}
 	for _, tt := range tests {

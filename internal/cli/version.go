@@ -20,11 +20,16 @@ func newVersionCmd(s *streams) *cobra.Command {
 		Short: "Print saker's version, commit, Go and DuckDB versions",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(*cobra.Command, []string) error {
-			fmt.Fprintf(s.out, "saker %s\ncommit %s\ngo %s %s/%s\nduckdb %s\n",
-				Version, commit(), runtime.Version(), runtime.GOOS, runtime.GOARCH, DuckDBVersion)
-			return nil
+			_, err := fmt.Fprint(s.out, versionText())
+			return err
 		},
 	}
+}
+
+// versionText is what `saker version` and `saker --version` print.
+func versionText() string {
+	return fmt.Sprintf("saker %s\ncommit %s\ngo %s %s/%s\nduckdb %s\n",
+		Version, commit(), runtime.Version(), runtime.GOOS, runtime.GOARCH, DuckDBVersion)
 }
 
 // commit returns the VCS revision the binary was built from, with "+dirty" when modified.

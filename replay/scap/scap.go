@@ -47,6 +47,7 @@ type Source struct {
 	name    string
 	blocks  *scapBlocks
 	closers []io.Closer
+	gzip    bool
 	machine Machine
 	stats   Stats
 	err     error
@@ -147,6 +148,7 @@ func newScapSource(r io.Reader, name string) (*Source, error) {
 	}
 	if closer != nil {
 		s.closers = append(s.closers, closer)
+		s.gzip = true
 	}
 	if magic, _ := blocks.r.Peek(4); len(magic) < 4 || binary.LittleEndian.Uint32(magic) != scapBlockSHB {
 		s.Close()
@@ -195,6 +197,10 @@ func (s *Source) section(b scapBlock) error {
 	s.machine.Comments = append(s.machine.Comments, sec.comments...)
 	return nil
 }
+
+// Gzip reports whether the capture is gzip-compressed: the offsets in its errors and
+// Stats.Problems then count bytes of the decompressed stream.
+func (s *Source) Gzip() bool { return s.gzip }
 
 // Machine returns what the capture says about its host. Interfaces are filled once the
 // interface list block has been read.
