@@ -2,7 +2,9 @@ package analyze
 
 import (
 	"embed"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -73,11 +75,43 @@ func readRuleFiles(p string) ([]rules.File, error) {
 	}
 	files := make([]rules.File, 0, len(names))
 	for _, n := range names {
-		data, err := os.ReadFile(n)
+		data, err := readLimited(n, MaxRulesFileSize)
 		if err != nil {
 			return nil, fmt.Errorf("rules %s: %w", n, err)
 		}
 		files = append(files, rules.File{Name: n, Data: data})
 	}
 	return files, nil
+}
+
+// MaxRulesFileSize bounds a rules file LoadRules reads (16 MiB by default; Falco's own rules
+// files are under 200 KiB): a hostile or mistaken file is refused before it is read, not after
+// gigabytes of parsing. The command line raises it with --max-rules-size.
+var MaxRulesFileSize int64 = DefaultMaxRulesFileSize
+
+// DefaultMaxRulesFileSize is MaxRulesFileSize's default.
+const DefaultMaxRulesFileSize = 16 << 20
+
+// ErrTooLarge is returned for an input file over its size limit.
+var ErrTooLarge = errors.New("file too large")
+
+// readLimited reads path whole when it holds at most limit bytes, checked before reading and
+// while reading (the file may grow).
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > limit {
+		return nil, fmt.Errorf("%d bytes, over the limit of %d: %w", st.Size(), limit, ErrTooLarge)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("over the limit of %d bytes: %w", limit, ErrTooLarge)
+	}
+	return data, nil
 }

@@ -3,11 +3,16 @@ package analyze
 import (
 	"encoding/json"
 	"strconv"
+	"unicode/utf8"
 )
 
 // MarshalJSON renders Falco's JSON alert object (hostname, output, output_fields, priority,
 // rule, source, tags, time) followed by a "saker" object pointing back into the capture:
-// evt_num, pid, tid, proc_key and, when known, dns (the answers naming the server).
+// evt_num, pid, tid, proc_key, raw_base64 and, when known, dns (the answers naming the server).
+// JSON strings must be UTF-8, so invalid bytes of a hostile command line or payload appear as
+// U+FFFD in output and output_fields; raw_base64 keeps the exact bytes of each such value
+// (keyed by field name, "output" for the text line; a list field's value is the list of its
+// elements, each base64 or null when valid).
 // Consumers of Falco's alerts ignore the extra key; FalcoJSON leaves it out.
 func (f *Finding) MarshalJSON() ([]byte, error) {
 	b, err := f.FalcoJSON()
@@ -23,6 +28,14 @@ func (f *Finding) MarshalJSON() ([]byte, error) {
 	b = strconv.AppendUint(b, uint64(f.TID), 10)
 	b = append(b, `,"proc_key":`...)
 	b = strconv.AppendUint(b, f.ProcKey, 10)
+	if raw := f.rawJSON(); raw != nil {
+		b = append(b, `,"raw_base64":`...)
+		d, err := json.Marshal(raw)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, d...)
+	}
 	if len(f.DNS) > 0 {
 		b = append(b, `,"dns":`...)
 		d, err := json.Marshal(f.dnsJSON())
@@ -59,4 +72,42 @@ func (f *Finding) dnsJSON() []dnsJSON {
 		}
 	}
 	return out
+}
+
+// rawJSON returns the exact bytes of the finding's values that are not valid UTF-8, base64
+// encoded by field name; nil when every value is valid.
+func (f *Finding) rawJSON() map[string]any {
+	var raw map[string]any
+	put := func(k string, v any) {
+		if raw == nil {
+			raw = map[string]any{}
+		}
+		raw[k] = v
+	}
+	if t := f.Text(); !utf8.ValidString(t) {
+		put("output", []byte(t)) // encoding/json writes []byte as base64
+	}
+	for _, fl := range f.Fields {
+		switch v := fl.Value.(type) {
+		case string:
+			if !utf8.ValidString(v) {
+				put(fl.Name, []byte(v))
+			}
+		case []string:
+			var list []any
+			bad := false
+			for _, e := range v {
+				if utf8.ValidString(e) {
+					list = append(list, nil)
+				} else {
+					list = append(list, []byte(e))
+					bad = true
+				}
+			}
+			if bad {
+				put(fl.Name, list)
+			}
+		}
+	}
+	return raw
 }

@@ -51,6 +51,7 @@ type Input struct {
 	// .scap's count bytes of the decompressed stream).
 	OffsetNote string
 
+	lost   bool // the manifest counts events the sensor lost
 	after  func() []string
 	damage func() []string
 	notes  func() []string
@@ -62,8 +63,9 @@ type Input struct {
 func (in *Input) After() []string { return in.after() }
 
 // Damage returns, after the source was read to its end, what was damaged in the input: files
-// that failed their checks, records that did not decode, corrupt .scap records. Empty for an
-// input read whole. Damage is part of After's warnings.
+// that failed their checks, records that did not decode, corrupt .scap records, a capture that
+// failed or did not stop cleanly. Empty for an input read whole. Damage is part of After's
+// warnings.
 func (in *Input) Damage() []string {
 	if in.damage == nil {
 		return nil
@@ -79,6 +81,9 @@ func (in *Input) Notes() []string {
 	}
 	return in.notes()
 }
+
+// Lost reports whether the capture says its sensor lost events.
+func (in *Input) Lost() bool { return in.lost }
 
 // Close releases the input's files.
 func (in *Input) Close() { in.close() }
@@ -202,8 +207,13 @@ func openBundle(dir string, opts InputOptions) (*Input, error) {
 	if !src.Bundle.Verified {
 		in.Warnings = append(in.Warnings, "integrity NOT verified: results rest on unverified files")
 	}
-	if lost := m.TotalLost(); lost > 0 {
+	switch lost, saturated := m.TotalLost(); {
+	case saturated:
+		in.Warnings = append(in.Warnings, "the manifest's lost-event counters add up past 2^64-1: they are corrupt or forged, and findings may be missing")
+		in.lost = true
+	case lost > 0:
 		in.Warnings = append(in.Warnings, fmt.Sprintf("the sensor lost %d events: findings may be missing", lost))
+		in.lost = true
 	}
 	for _, c := range m.Captured {
 		if !c.Recorded {
@@ -214,9 +224,12 @@ func openBundle(dir string, opts InputOptions) (*Input, error) {
 		if fe.Kind != "dns" {
 			continue
 		}
-		msgs, err := readBundleDNS(src, fe.Name)
+		msgs, malformed, err := readBundleDNS(src, fe.Name)
 		if err != nil {
 			in.Warnings = append(in.Warnings, fmt.Sprintf("%s: %v", fe.Name, err))
+		}
+		if malformed != "" {
+			in.Warnings = append(in.Warnings, fe.Name+": "+malformed)
 		}
 		in.DNS = append(in.DNS, msgs...)
 	}
@@ -241,15 +254,15 @@ func openBundle(dir string, opts InputOptions) (*Input, error) {
 	return in, nil
 }
 
-func readBundleDNS(src *replay.BundleSource, name string) ([]dns.Message, error) {
+func readBundleDNS(src *replay.BundleSource, name string) ([]dns.Message, string, error) {
 	rc, err := src.Bundle.OpenData(name)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer rc.Close()
 	r, err := dns.NewReader(rc)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer r.Close()
 	var msgs []dns.Message
@@ -257,13 +270,21 @@ func readBundleDNS(src *replay.BundleSource, name string) ([]dns.Message, error)
 	for {
 		err := r.Next(&m)
 		if err == io.EOF {
-			return msgs, nil
+			return msgs, dnsStatsWarning(r.Stats()), nil
 		}
 		if err != nil {
-			return msgs, err
+			return msgs, dnsStatsWarning(r.Stats()), err
 		}
 		msgs = append(msgs, m.Clone())
 	}
+}
+
+// dnsStatsWarning describes the DNS messages a reader dropped as malformed, "" when none.
+func dnsStatsWarning(st dns.Stats) string {
+	if st.Malformed == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d port-53 payloads that are no well-formed DNS message were skipped", st.Malformed)
 }
 
 // rawManifest returns manifest.json byte for byte, as evidence; a re-encoding of m if the file
@@ -294,7 +315,10 @@ func ReadDNSFiles(paths []string) ([]dns.Message, []DNSFile, []string, error) {
 	var files []DNSFile
 	var warnings []string
 	for _, p := range paths {
-		msgs, _, err := dns.ReadFile(p)
+		msgs, st, err := dns.ReadFile(p)
+		if w := dnsStatsWarning(st); w != "" {
+			warnings = append(warnings, "--dns "+p+": "+w)
+		}
 		if err != nil {
 			var pe *fs.PathError
 			if errors.As(err, &pe) && pe.Op == "open" || dnsNotACapture(err) {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"sort"
@@ -78,13 +80,37 @@ type FileEntry struct {
 	Complete bool   `json:"complete"`
 }
 
-// TotalLost returns the sum of Lost.
-func (m *Manifest) TotalLost() uint64 {
-	var n uint64
+// TotalLost returns the sum of Lost, saturated at math.MaxUint64 (a forged or corrupt
+// manifest's counters must not wrap into a small number); saturated says it was.
+func (m *Manifest) TotalLost() (n uint64, saturated bool) {
 	for _, l := range m.Lost {
-		n += l
+		s, carry := bits.Add64(n, l, 0)
+		if carry != 0 {
+			return math.MaxUint64, true
+		}
+		n = s
 	}
-	return n
+	return n, false
+}
+
+// anchorRange returns the earliest and latest wall time of the clock anchors, and whether
+// they are plausible for a capture: after 2000 and less than a day past now. A manifest with
+// anchors in year 1 or 9999 would print events "from 1754 to 0001".
+func (m *Manifest) anchorRange() (lo, hi time.Time, ok bool) {
+	if len(m.Anchors) == 0 {
+		return time.Time{}, time.Time{}, true
+	}
+	lo, hi = m.Anchors[0].Wall, m.Anchors[0].Wall
+	for _, a := range m.Anchors[1:] {
+		if a.Wall.Before(lo) {
+			lo = a.Wall
+		}
+		if a.Wall.After(hi) {
+			hi = a.Wall
+		}
+	}
+	earliest := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	return lo, hi, !lo.Before(earliest) && !hi.After(time.Now().Add(24*time.Hour))
 }
 
 // Wall converts a CLOCK_BOOTTIME timestamp to wall-clock time with the anchor closest below
@@ -153,7 +179,7 @@ func writeManifest(dir string, m *Manifest) error {
 
 // ReadManifest reads and checks a bundle's manifest.
 func ReadManifest(dir string) (*Manifest, error) {
-	f, err := os.Open(filepath.Join(dir, ManifestName))
+	f, err := openFile(dir, ManifestName)
 	if err != nil {
 		return nil, err
 	}

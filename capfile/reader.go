@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -52,6 +52,16 @@ func Open(dir string, opts ReaderOptions) (*Bundle, error) {
 	b := &Bundle{Dir: dir, Manifest: m, Verified: true}
 	listed := map[string]bool{}
 	for _, fe := range m.Files {
+		if listed[fe.Name] {
+			// saker's writer lists each file once: a second listing would read it twice.
+			err := fmt.Errorf("%s: listed twice in %s: %w", fe.Name, ManifestName, ErrIntegrity)
+			if !opts.NoVerify {
+				return nil, fmt.Errorf("%w (use --no-verify to read it anyway, once)", err)
+			}
+			b.Verified = false
+			b.problems = append(b.problems, Problem{File: fe.Name, Err: fmt.Errorf("read once: %w", err)})
+			continue
+		}
 		listed[fe.Name] = true
 		if err := b.verify(fe, opts); err != nil {
 			return nil, err
@@ -80,15 +90,25 @@ func Open(dir string, opts ReaderOptions) (*Bundle, error) {
 		}
 		return b.files[i].Name < b.files[j].Name
 	})
-	if m.Status == StatusRunning {
+	switch m.Status {
+	case StatusRunning:
 		b.problems = append(b.problems, Problem{File: ManifestName, Err: errors.New("status running: the capture did not stop cleanly (killed or still live)")})
+	case StatusFailed:
+		why := m.StopReason
+		if why == "" {
+			why = "no reason recorded"
+		}
+		b.problems = append(b.problems, Problem{File: ManifestName, Err: fmt.Errorf("status failed: the capture stopped on an error (%s): what happened after it is missing", why)})
+	}
+	if lo, hi, ok := m.anchorRange(); !ok {
+		b.problems = append(b.problems, Problem{File: ManifestName, Err: fmt.Errorf("clock anchors from %s to %s: wall-clock times in the output cannot be trusted",
+			lo.Format(time.RFC3339), hi.Format(time.RFC3339))})
 	}
 	return b, nil
 }
 
 func (b *Bundle) verify(fe FileEntry, opts ReaderOptions) error {
-	path := filepath.Join(b.Dir, fe.Name)
-	f, err := os.Open(path)
+	f, err := openFile(b.Dir, fe.Name)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fe.Name, err)
 	}
@@ -208,7 +228,7 @@ func (rr *RecordReader) Next(r *Record) error {
 func (rr *RecordReader) openSegment() error {
 	name := rr.names[0]
 	rr.names = rr.names[1:]
-	f, err := os.Open(filepath.Join(rr.b.Dir, name))
+	f, err := openFile(rr.b.Dir, name)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -246,7 +266,7 @@ func (rr *RecordReader) Close() error {
 // OpenData returns the decompressed content of the data file name (a DNS pcapng segment,
 // say). A truncated file yields its complete frames and then an error wrapping ErrTruncated.
 func (b *Bundle) OpenData(name string) (io.ReadCloser, error) {
-	f, err := os.Open(filepath.Join(b.Dir, filepath.Base(name)))
+	f, err := openFile(b.Dir, name)
 	if err != nil {
 		return nil, err
 	}

@@ -144,7 +144,8 @@ func (s *overheadSample) addBundle(dir string) error {
 		}
 	}
 	s.raw += int64(m.Counters["sensor_bytes"])
-	s.lost += m.TotalLost()
+	lost, _ := m.TotalLost()
+	s.lost += lost
 	return nil
 }
 

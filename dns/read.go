@@ -22,6 +22,9 @@ var ErrFileFormat = errors.New("not a pcap or pcapng file")
 // parser cannot report as an error.
 var ErrFileDamaged = errors.New("damaged capture file")
 
+// ErrEmpty is returned by NewReader for an input of no bytes at all (after decompression).
+var ErrEmpty = errors.New("empty file: no packets")
+
 // dnsMaxSnaplen bounds the packet size a pcap file may claim: libpcap's own maximum.
 const dnsMaxSnaplen = 262144
 
@@ -52,6 +55,9 @@ type Reader struct {
 func NewReader(r io.Reader) (*Reader, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	magic, err := br.Peek(4)
+	if len(magic) == 0 && err == io.EOF {
+		return nil, ErrEmpty
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrFileFormat, err)
 	}
@@ -65,6 +71,9 @@ func NewReader(r io.Reader) (*Reader, error) {
 		br = bufio.NewReaderSize(zr, 1<<16)
 		if magic, err = br.Peek(4); err != nil {
 			zr.Close()
+			if len(magic) == 0 && err == io.EOF {
+				return nil, fmt.Errorf("zstd: %w", ErrEmpty)
+			}
 			return nil, fmt.Errorf("zstd: %w", err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -101,7 +102,7 @@ func deliveryFiles(path string) ([]string, string, error) {
 
 // readDeliveries parses every delivery in file, passing bad ones to warn.
 func readDeliveries(file string, warn func(error)) []delivery {
-	data, err := os.ReadFile(file)
+	data, err := readDeliveryFile(file)
 	if err != nil {
 		warn(fmt.Errorf("%s: %w", file, err))
 		return nil
@@ -135,4 +136,35 @@ func sortEvents(evs []event.Event) {
 	for i := range evs {
 		evs[i].Num = uint64(i + 1)
 	}
+}
+
+// MaxDeliveryFile bounds a file of webhook deliveries (64 MiB by default; GitHub caps one
+// payload at 25 MB): parsing costs several times the file's size in memory, so a larger file
+// is refused before it is read. The command line raises it with --max-delivery-size.
+var MaxDeliveryFile int64 = DefaultMaxDeliveryFile
+
+// DefaultMaxDeliveryFile is MaxDeliveryFile's default.
+const DefaultMaxDeliveryFile = 64 << 20
+
+// ErrTooLarge is returned for a delivery file over MaxDeliveryFile.
+var ErrTooLarge = errors.New("file too large")
+
+func readDeliveryFile(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	limit := MaxDeliveryFile
+	if st, err := f.Stat(); err == nil && st.Size() > limit {
+		return nil, fmt.Errorf("%d bytes, over the limit of %d (--max-delivery-size): %w", st.Size(), limit, ErrTooLarge)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("over the limit of %d bytes (--max-delivery-size): %w", limit, ErrTooLarge)
+	}
+	return data, nil
 }

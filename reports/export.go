@@ -36,7 +36,8 @@ func ExportParquet(ctx context.Context, path, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	db, err := OpenReadOnly(path)
+	// Export writes Parquet files: the one reader that needs DuckDB's file access.
+	db, err := OpenReadOnlyWith(path, ReadOptions{AllowFiles: true})
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func TestExportParquetFleet(t *testing.T) {
 	q := fmt.Sprintf(`SELECT host, CAST(day AS VARCHAR), count(*) AS findings
 		FROM read_parquet('%s/findings/**/*.parquet', hive_partitioning = true)
 		GROUP BY ALL ORDER BY host`, out)
-	r, err := Query(context.Background(), minerDB(t), q)
+	r, err := QueryWith(context.Background(), minerDB(t), ReadOptions{AllowFiles: true}, q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestExportParquetFleet(t *testing.T) {
 	q = fmt.Sprintf(`SELECT f.host, p.exe FROM read_parquet('%[1]s/findings/**/*.parquet', hive_partitioning = true) f
 		JOIN read_parquet('%[1]s/processes/**/*.parquet', hive_partitioning = true) p USING (capture_id, process_key)
 		ORDER BY f.host`, out)
-	if r, err = Query(context.Background(), minerDB(t), q); err != nil {
+	if r, err = QueryWith(context.Background(), minerDB(t), ReadOptions{AllowFiles: true}, q); err != nil {
 		t.Fatal(err)
 	}
 	if got := fmt.Sprint(r.Rows); got != "[[db1 /tmp/.x/xmrig] [web1 /tmp/.x/xmrig]]" {

@@ -20,23 +20,44 @@ type Result struct {
 	Rows    [][]any
 }
 
-// OpenReadOnly opens the database at path read-only. The caller closes the returned DB, which
-// also closes the database.
-func OpenReadOnly(path string) (*sql.DB, error) {
+// ReadOptions tune how a database is opened for reading.
+type ReadOptions struct {
+	// AllowFiles lets SQL read and write files and load extensions (DuckDB's external
+	// access: read_csv('/etc/...'), COPY ... TO, ATTACH). Off by default: a database received
+	// from someone else can carry views and macros, and free SQL should not reach the
+	// analyst's files unasked.
+	AllowFiles bool
+}
+
+// OpenReadOnly opens the database at path read-only, without external access. The caller
+// closes the returned DB, which also closes the database.
+func OpenReadOnly(path string) (*sql.DB, error) { return OpenReadOnlyWith(path, ReadOptions{}) }
+
+// OpenReadOnlyWith opens the database at path read-only with opts.
+func OpenReadOnlyWith(path string, opts ReadOptions) (*sql.DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	c, err := duckdb.NewConnector(path+"?access_mode=read_only", nil)
+	dsn := path + "?access_mode=read_only"
+	if !opts.AllowFiles {
+		dsn += "&enable_external_access=false"
+	}
+	c, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
 	return sql.OpenDB(c), nil
 }
 
-// Query runs query with args against the database at path, opened read-only. A bad statement
-// returns DuckDB's own error message.
+// Query runs query with args against the database at path, opened read-only without external
+// access. A bad statement returns DuckDB's own error message.
 func Query(ctx context.Context, path, query string, args ...any) (*Result, error) {
-	db, err := OpenReadOnly(path)
+	return QueryWith(ctx, path, ReadOptions{}, query, args...)
+}
+
+// QueryWith is Query with read options.
+func QueryWith(ctx context.Context, path string, opts ReadOptions, query string, args ...any) (*Result, error) {
+	db, err := OpenReadOnlyWith(path, opts)
 	if err != nil {
 		return nil, err
 	}

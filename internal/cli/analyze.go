@@ -133,6 +133,9 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 	for _, w := range warns {
 		warn(s.err, "%s", w)
 	}
+	if errors.Is(err, analyze.ErrTooLarge) {
+		return fmt.Errorf("%w (--max-rules-size raises the limit)", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -170,6 +173,13 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 		}
 		defer os.RemoveAll(tmp)
 		dbPath = filepath.Join(tmp, "analysis.duckdb")
+	}
+	if o.db != "" {
+		unlock, err := lockOutput(o.db)
+		if err != nil {
+			return fmt.Errorf("--db %s: %w", o.db, err)
+		}
+		defer unlock()
 	}
 	if dbPath != "" {
 		if store, err = reports.Create(dbPath, reports.CreateOptions{Force: o.force}); err != nil {
@@ -396,7 +406,7 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 		warn(s.err, "%s: %s", in, w)
 	}
 	out := oneResult{
-		damaged: len(res.SourceErrors) > 0 || len(opened.Damage()) > 0 || res.Lost > 0 ||
+		damaged: len(res.SourceErrors) > 0 || len(opened.Damage()) > 0 || res.Lost > 0 || opened.Lost() ||
 			opened.IsBundle() && !opened.Verified}
 	if out.damaged && opened.OffsetNote != "" && (len(res.SourceErrors) > 0 || len(opened.Damage()) > 0) {
 		warn(s.err, "%s: %s", in, opened.OffsetNote)

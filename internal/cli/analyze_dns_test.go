@@ -133,6 +133,13 @@ func poolAnswerPcapng(t *testing.T, ts time.Time) []byte {
 		Questions: []layers.DNSQuestion{{Name: []byte("pool.supportxmr.com"), Type: layers.DNSTypeA, Class: layers.DNSClassIN}},
 		Answers: []layers.DNSResourceRecord{{Name: []byte("pool.supportxmr.com"), Type: layers.DNSTypeA,
 			Class: layers.DNSClassIN, TTL: 300, IP: net.ParseIP("198.51.100.7").To4()}}}
+	return udp53Pcapng(t, ts, dns)
+}
+
+// udp53Pcapng is a pcapng image of one Ethernet/IPv4/UDP frame from 10.0.0.2:53 to
+// 10.0.0.5:41000 at ts, carrying payload.
+func udp53Pcapng(t *testing.T, ts time.Time, payload gopacket.SerializableLayer) []byte {
+	t.Helper()
 	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1},
 		EthernetType: layers.EthernetTypeIPv4}
 	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP,
@@ -141,7 +148,7 @@ func poolAnswerPcapng(t *testing.T, ts time.Time) []byte {
 	udp.SetNetworkLayerForChecksum(ip)
 	buf := gopacket.NewSerializeBuffer()
 	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
-		eth, ip, udp, dns); err != nil {
+		eth, ip, udp, payload); err != nil {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer

@@ -20,6 +20,7 @@ type queryOptions struct {
 	presetArg   string
 	listPresets bool
 	format      string
+	allowFiles  bool
 }
 
 func newQueryCmd(s *streams) *cobra.Command {
@@ -51,6 +52,7 @@ With --preset, the optional second argument is the preset's argument
 	f.StringVar(&o.preset, "preset", "", "run a canned question (see --list-presets)")
 	f.BoolVar(&o.listPresets, "list-presets", false, "list the canned questions")
 	f.StringVar(&o.format, "format", "table", "output format: table, csv, json or markdown")
+	f.BoolVar(&o.allowFiles, "allow-files", false, "let the SQL read and write files (DuckDB's external access; off by default)")
 	_ = c.RegisterFlagCompletionFunc("preset", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		var names []string
 		for _, p := range reports.Presets() {
@@ -82,11 +84,16 @@ func runQuery(s *streams, o *queryOptions) error {
 	case o.sql == "":
 		return usageErrorf("query: give SQL or --preset NAME")
 	default:
-		res, err = reports.Query(context.Background(), o.db, o.sql)
+		res, err = reports.QueryWith(context.Background(), o.db, reports.ReadOptions{AllowFiles: o.allowFiles}, o.sql)
 	}
 	if err != nil {
 		// DuckDB's messages span lines (a caret under the error): keep the line breaks.
 		return multilineError{fmt.Errorf("query %s: %w", o.db, err)}
+	}
+	if format == reports.FormatTable || format == reports.FormatMarkdown || isTerminal(s.out) {
+		// Captured command lines, names and payloads hold escape sequences and bidi controls:
+		// nothing read by a person gets them raw. CSV and JSON into a file or pipe stay exact.
+		res = escapedResult(res)
 	}
 	return res.Write(s.out, format)
 }
@@ -98,4 +105,44 @@ func presetList() *reports.Result {
 		r.Rows = append(r.Rows, []any{p.Name, p.Arg, p.Desc})
 	}
 	return r
+}
+
+// escapedResult returns res with every string value escaped as safeText escapes terminal
+// output.
+func escapedResult(res *reports.Result) *reports.Result {
+	out := &reports.Result{Types: res.Types, Rows: make([][]any, len(res.Rows))}
+	for _, c := range res.Columns {
+		out.Columns = append(out.Columns, safeText(c))
+	}
+	for i, row := range res.Rows {
+		r := make([]any, len(row))
+		for j, v := range row {
+			r[j] = escapedValue(v)
+		}
+		out.Rows[i] = r
+	}
+	return out
+}
+
+// escapedValue escapes the strings of a scanned value, in lists and structs too.
+func escapedValue(v any) any {
+	switch v := v.(type) {
+	case string:
+		return safeText(v)
+	case []byte:
+		return safeText(string(v))
+	case []any:
+		l := make([]any, len(v))
+		for i, e := range v {
+			l[i] = escapedValue(e)
+		}
+		return l
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, e := range v {
+			m[safeText(k)] = escapedValue(e)
+		}
+		return m
+	}
+	return v
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"saker/analyze"
+	"saker/github"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -98,6 +100,11 @@ as Falco-style alerts, a DuckDB database and a self-contained HTML report.`,
 		Version:       Version,
 	}
 	root.SetVersionTemplate(versionText())
+	// Size limits of the text inputs saker parses whole (rules files, GitHub delivery files):
+	// a hostile file is refused before it is read. Every command takes them.
+	pf := root.PersistentFlags()
+	pf.Int64Var(&analyze.MaxRulesFileSize, "max-rules-size", analyze.DefaultMaxRulesFileSize, "largest rules file to read, in bytes")
+	pf.Int64Var(&github.MaxDeliveryFile, "max-delivery-size", github.DefaultMaxDeliveryFile, "largest GitHub delivery file to read, in bytes")
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -2,11 +2,14 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/gopacket"
 )
 
 // The first hour of a responder with saker: exit codes, early errors, messages and terminal
@@ -164,5 +167,138 @@ func TestCompletePresets(t *testing.T) {
 	code, out, errs := runCLI(t, "__complete", "query", "x.duckdb", "--preset", "")
 	if code != ExitOK || !strings.Contains(out, "pool-connections") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+func TestInputSizeLimits(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("# padding\n"), 200), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "--max-rules-size", "1000", "analyze", demoScap, "--progress=false", "-r", big)
+	if code != ExitError || !strings.Contains(errs, "over the limit of 1000") || !strings.Contains(errs, "--max-rules-size") {
+		t.Fatalf("rules file over the limit: exit %d\n%s", code, errs)
+	}
+	// The limit is per invocation: the next one has the default again.
+	if code, _, errs := runCLI(t, "analyze", demoScap, "--progress=false", "-r", big); code != ExitOK {
+		t.Fatalf("default limit: exit %d\n%s", code, errs)
+	}
+	dl := filepath.Join(t.TempDir(), "deliveries.json")
+	if err := os.WriteFile(dl, bytes.Repeat([]byte(" "), 5000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, errs = runCLI(t, "--max-delivery-size", "4096", "analyze", "--github", dl, "--progress=false")
+	if !strings.Contains(errs, "over the limit of 4096") {
+		t.Fatalf("delivery file over the limit:\n%s", errs)
+	}
+}
+
+func TestAnalyzeFailedCaptureSaysSo(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cap")
+	if err := os.CopyFS(dir, os.DirFS("../../testdata/captures/lab-host")); err != nil {
+		t.Fatal(err)
+	}
+	man := filepath.Join(dir, "manifest.json")
+	raw, err := os.ReadFile(man)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["status"], m["stop_reason"] = "failed", "write events-000002.zst: no space left on device"
+	raw, _ = json.Marshal(m)
+	if err := os.WriteFile(man, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "analyze", dir, "--progress=false")
+	if code != ExitDamaged || !strings.Contains(errs, "status failed") || !strings.Contains(errs, "no space left on device") {
+		t.Fatalf("failed capture: exit %d\n%s", code, errs)
+	}
+}
+
+func TestDNSFileProblemsSaid(t *testing.T) {
+	dir := t.TempDir()
+	// A port-53 payload that is no DNS message: a header claiming five answers, then nothing.
+	bad := filepath.Join(dir, "bad.pcapng")
+	junk := gopacket.Payload([]byte{0x42, 0x42, 0x81, 0x80, 0, 1, 0, 5, 0, 0, 0, 0, 3, 'x', 'y'})
+	if err := os.WriteFile(bad, udp53Pcapng(t, time.Date(2018, 8, 17, 17, 35, 43, 0, time.UTC), junk), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty.pcap")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, errs := runCLI(t, "analyze", demoScap, "--progress=false", "--dns", bad, "--dns", empty)
+	if !strings.Contains(errs, "--dns "+bad+": 1 port-53 payloads that are no well-formed DNS message were skipped") {
+		t.Errorf("malformed DNS not reported:\n%s", errs)
+	}
+	if !strings.Contains(errs, "empty file") || strings.Contains(errs, "EOF") {
+		t.Errorf("empty --dns file not said to be empty:\n%s", errs)
+	}
+}
+
+func TestQueryNoExternalAccess(t *testing.T) {
+	db := queryDB(t)
+	secret := filepath.Join(t.TempDir(), "secret.csv")
+	if err := os.WriteFile(secret, []byte("a\nhunter2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "query", db, "SELECT * FROM read_csv('"+secret+"')")
+	if code != ExitError || strings.Contains(out, "hunter2") {
+		t.Fatalf("read_csv of a local file without --allow-files: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	copyTo := filepath.Join(t.TempDir(), "out.csv")
+	if code, _, _ := runCLI(t, "query", db, "COPY (SELECT 1) TO '"+copyTo+"'"); code != ExitError {
+		t.Errorf("COPY TO without --allow-files: exit %d", code)
+	}
+	if _, err := os.Stat(copyTo); err == nil {
+		t.Errorf("COPY TO wrote %s", copyTo)
+	}
+	code, out, errs = runCLI(t, "query", db, "--allow-files", "--format", "csv", "SELECT * FROM read_csv('"+secret+"')")
+	if code != ExitOK || !strings.Contains(out, "hunter2") {
+		t.Fatalf("--allow-files: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+func TestQueryEscapesForPeople(t *testing.T) {
+	db := queryDB(t)
+	q := `SELECT chr(27) || ']0;pwn' || chr(7) || chr(27) || '[2J' || 'evil' || chr(8238) || 'txt.exe' AS name`
+	for _, format := range []string{"table", "markdown"} {
+		_, out, _ := runCLI(t, "query", db, "--format", format, q)
+		if strings.ContainsRune(out, 0x1b) || strings.ContainsRune(out, 0x202e) || strings.ContainsRune(out, 7) {
+			t.Errorf("%s output carries control or bidi characters: %q", format, out)
+		}
+		if !strings.Contains(out, `\x1b]0;pwn`) {
+			t.Errorf("%s output does not show the escaped bytes: %q", format, out)
+		}
+	}
+	// Into a pipe or file, csv keeps the data exact.
+	_, out, _ := runCLI(t, "query", db, "--format", "csv", q)
+	if !strings.ContainsRune(out, 0x1b) || !strings.ContainsRune(out, 0x202e) {
+		t.Errorf("csv into a pipe altered the data: %q", out)
+	}
+}
+
+func TestAnalyzeDBLocked(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "a.duckdb")
+	unlock, err := lockOutput(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "analyze", demoScap, "--progress=false", "--db", db, "--force")
+	unlock()
+	if code != ExitError || !strings.Contains(errs, "another saker is writing "+db) {
+		t.Fatalf("second writer of one --db: exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Fatal("the second writer wrote the database")
+	}
+	if code, _, errs := runCLI(t, "analyze", demoScap, "--progress=false", "--db", db); code != ExitOK {
+		t.Fatalf("after the lock was released: exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(db), ".a.duckdb.lock")); err == nil {
+		t.Error("the lock file was left behind")
 	}
 }
