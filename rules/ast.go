@@ -68,11 +68,34 @@ type FieldRef struct {
 	Pos          Pos
 }
 
-// CallArg is one argument of a multi-argument transformer: a field (possibly transformed)
-// or, when Field is nil, the literal text Lit.
+// CallArg is one argument of a multi-argument transformer: a field (possibly transformed),
+// a parenthesised list of arguments when IsList (join's items, getopt's arguments), or else
+// the literal text Lit (a quoted string or a number).
 type CallArg struct {
-	Field *FieldRef
-	Lit   string
+	Field  *FieldRef
+	Lit    string
+	List   []CallArg
+	IsList bool
+}
+
+// String renders the argument as written in conditions.
+func (a CallArg) String() string {
+	switch {
+	case a.Field != nil:
+		return a.Field.String()
+	case a.IsList:
+		var b strings.Builder
+		b.WriteByte('(')
+		for i, x := range a.List {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(x.String())
+		}
+		b.WriteByte(')')
+		return b.String()
+	}
+	return quote(a.Lit)
 }
 
 // IsCall reports whether f is a multi-argument transformer call rather than a field.
@@ -157,11 +180,7 @@ func (f FieldRef) String() string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			if a.Field != nil {
-				b.WriteString(a.Field.String())
-			} else {
-				b.WriteString(quote(a.Lit))
-			}
+			b.WriteString(a.String())
 		}
 		b.WriteByte(')')
 	}
@@ -191,13 +210,8 @@ func (v *Value) String() string {
 		if len(f.Transformers) == 0 {
 			return "val(" + f.String() + ")"
 		}
-		// val() sits innermost: tolower(val(proc.name)).
-		inner := FieldRef{Name: f.Name, Arg: f.Arg, HasArg: f.HasArg}
-		s := "val(" + inner.String() + ")"
-		for i := len(f.Transformers) - 1; i >= 0; i-- {
-			s = f.Transformers[i] + "(" + s + ")"
-		}
-		return s
+		// A transformed field on the right is a field already: b64(proc.name).
+		return f.String()
 	}
 	if !v.List {
 		return quoteIfNeeded(v.Items[0])
@@ -237,7 +251,12 @@ func quote(s string) string {
 		case '"':
 			b.WriteString(`\"`)
 		case '\\':
-			b.WriteString(`\\`)
+			if i == len(s)-1 {
+				// A string ends at a quote not preceded by a backslash.
+				b.WriteString(`\x5c`)
+			} else {
+				b.WriteString(`\\`)
+			}
 		case '\b':
 			b.WriteString(`\b`)
 		case '\f':

@@ -22,18 +22,9 @@ import (
 func (c *compiler) callOperand(f FieldRef) (operand, error) {
 	args := make([]operand, len(f.Args))
 	for i, a := range f.Args {
-		if a.Field == nil {
-			lit := []byte(a.Lit)
-			args[i] = operand{typ: FieldString, str: func(*event.Event) ([]byte, bool) { return lit, true }}
-			continue
-		}
-		op, err := c.operand(*a.Field)
+		op, err := c.callArg(a)
 		if err != nil {
 			return operand{}, err
-		}
-		if op.isConst {
-			v := op.constStr
-			op = operand{typ: FieldString, str: func(*event.Event) ([]byte, bool) { return v, true }}
 		}
 		args[i] = op
 	}
@@ -78,7 +69,7 @@ func (c *compiler) callOperand(f FieldRef) (operand, error) {
 			return operand{}, fmt.Errorf("getopt() selector must be one option character, not %q", f.Arg)
 		}
 		g := &getopt{args: args[0].list, optstr: args[1].str}
-		if f.Args[1].Field == nil {
+		if f.Args[1].Field == nil && !f.Args[1].IsList {
 			g.info, g.constInfo = parseOptstring(f.Args[1].Lit), true
 		}
 		if f.HasArg {
@@ -88,6 +79,54 @@ func (c *compiler) callOperand(f FieldRef) (operand, error) {
 		return operand{typ: FieldStrings, list: g.all}, nil
 	}
 	return operand{}, fmt.Errorf("unknown transformer %s", f.Name)
+}
+
+// callArg compiles one argument of a call: a literal is a constant string, a list a list of
+// the texts of its elements.
+func (c *compiler) callArg(a CallArg) (operand, error) {
+	if a.IsList {
+		elems := make([]func(*event.Event, []byte) ([]byte, bool), len(a.List))
+		for i, x := range a.List {
+			op, err := c.callArg(x)
+			if err != nil {
+				return operand{}, err
+			}
+			if op.typ == FieldStrings {
+				return operand{}, fmt.Errorf("list elements must not be lists")
+			}
+			elems[i] = op.stringer()
+		}
+		return listLiteral(elems), nil
+	}
+	if a.Field == nil {
+		lit := []byte(a.Lit)
+		return operand{typ: FieldString, str: func(*event.Event) ([]byte, bool) { return lit, true }}, nil
+	}
+	op, err := c.operand(*a.Field)
+	if err != nil {
+		return operand{}, err
+	}
+	if op.isConst {
+		v := op.constStr
+		op = operand{typ: FieldString, str: func(*event.Event) ([]byte, bool) { return v, true }}
+	}
+	return op, nil
+}
+
+// listLiteral is a list argument: the texts of its elements, missing when one is missing.
+func listLiteral(elems []func(*event.Event, []byte) ([]byte, bool)) operand {
+	bufs := make([][]byte, len(elems))
+	return operand{typ: FieldStrings, list: func(e *event.Event, out [][]byte) ([][]byte, bool) {
+		for i, get := range elems {
+			b, ok := get(e, bufs[i][:0])
+			if !ok {
+				return out, false
+			}
+			bufs[i] = b
+			out = append(out, b)
+		}
+		return out, true
+	}}
 }
 
 // isString reports whether o yields one string (text; not bytes, numbers or lists).

@@ -32,7 +32,7 @@ const operatorRules = `
     or proc.aname intersects (shells) or proc.aname[2] = sshd or fd.sip.name endswith .com
     or fd.sip in (10.0.0.0/8, "192.168.0.1") or fd.net != 172.16.0.0/12 or user.uid < 1000
     or fd.num >= 0x10 or proc.tty != 0 or fd.connected = true or user.loginuid in (-1, 0)
-    or proc.name > m or fd.sport in (80, 443) or proc.pid = val(proc.vpid) or fd.lport exists
+    or proc.name > val(proc.pname) or fd.sport in (80, 443) or proc.pid = val(proc.vpid) or fd.lport exists
     or proc.duration <= 5000000000 or evt.dir = < or proc.aname != bash or toupper(proc.pname) contains A
     or evt.rawres startswith "-" or fd.rip = val(fd.sip) or proc.name contains val(proc.pname))
 - rule: types

@@ -50,7 +50,7 @@ func TestEvalSemantics(t *testing.T) {
 		{"basename(proc.exepath) = bash", true},
 		{"tolower(proc.name) = bash", true},
 		{"toupper(proc.name) = val(proc.name)", false},
-		{"tolower(proc.name) = tolower(val(proc.name))", true},
+		{"tolower(proc.name) = tolower(proc.name)", true},
 		{"len(proc.aname) = 2", true},
 		{"len(proc.args) = 0", true},
 		{"evt.buffer bstartswith 7f454c46", true},

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -263,7 +264,8 @@ func (p *parser) parseField(rhs bool) FieldRef {
 		}
 		p.i++
 		p.enter(start)
-		f := p.parseField(rhs)
+		// val() is only outermost: b64(val(x)) is an error, b64(x) on the right is the field.
+		f := p.parseField(false)
 		p.depth--
 		p.closeParen()
 		f.Transformers = append([]string{name}, f.Transformers...)
@@ -275,7 +277,8 @@ func (p *parser) parseField(rhs bool) FieldRef {
 	return f
 }
 
-// fieldArg parses the optional bracketed argument of a field or call: [2], ["/a b"].
+// fieldArg parses the optional bracketed argument of a field or call, which directly follows
+// it: [2], ["/a b"]. A bare argument holds no blank, quote or bracket and is not empty.
 func (p *parser) fieldArg(f *FieldRef) {
 	if p.i >= len(p.s) || p.s[p.i] != '[' {
 		return
@@ -285,12 +288,14 @@ func (p *parser) fieldArg(f *FieldRef) {
 	if p.i < len(p.s) && (p.s[p.i] == '"' || p.s[p.i] == '\'') {
 		f.Arg = p.quoted()
 	} else {
-		j := strings.IndexByte(p.s[p.i:], ']')
-		if j < 0 {
-			p.fail("unterminated field argument")
+		start := p.i
+		for p.i < len(p.s) && !isSpace(p.s[p.i]) && !strings.ContainsRune("[]\"'", rune(p.s[p.i])) {
+			p.i++
 		}
-		f.Arg = p.s[p.i : p.i+j]
-		p.i += j
+		if p.i == start {
+			p.fail("expected a field argument, a quoted string or a bare string")
+		}
+		f.Arg = p.s[start:p.i]
 	}
 	if p.i >= len(p.s) || p.s[p.i] != ']' {
 		p.fail("expected ']' after field argument, found %s", p.near())
@@ -299,19 +304,19 @@ func (p *parser) fieldArg(f *FieldRef) {
 }
 
 // parseCall parses the arguments of a multi-argument transformer after its name, up to the
-// closing parenthesis and an optional selector: each is a quoted literal or a field, which
-// may itself be transformed. The number and types of arguments are checked at compile time.
+// closing parenthesis and an optional selector: each is a quoted literal, a number, a field
+// (possibly transformed) or a parenthesised list of those. The number and types of
+// arguments are checked at compile time.
 func (p *parser) parseCall(name string, start int) FieldRef {
 	p.i++ // '('
 	p.enter(start)
 	f := FieldRef{Name: name, Args: []CallArg{}, Pos: p.pos(start)}
 	for {
 		p.skipSpace()
-		if p.i < len(p.s) && (p.s[p.i] == '"' || p.s[p.i] == '\'') {
-			f.Args = append(f.Args, CallArg{Lit: p.quoted()})
+		if p.i < len(p.s) && p.s[p.i] == '(' {
+			f.Args = append(f.Args, p.callList())
 		} else {
-			a := p.parseField(false)
-			f.Args = append(f.Args, CallArg{Field: &a})
+			f.Args = append(f.Args, p.callItem(name))
 		}
 		p.skipSpace()
 		if p.i < len(p.s) && p.s[p.i] == ',' {
@@ -329,6 +334,45 @@ func (p *parser) parseCall(name string, start int) FieldRef {
 	return f
 }
 
+// callItem parses one argument of a call, or one element of a list argument: a quoted
+// literal, a number or a field.
+func (p *parser) callItem(name string) CallArg {
+	if p.i < len(p.s) && (p.s[p.i] == '"' || p.s[p.i] == '\'') {
+		return CallArg{Lit: p.quoted()}
+	}
+	if n := p.number(); n != "" {
+		return CallArg{Lit: n}
+	}
+	a := p.parseField(false)
+	return CallArg{Field: &a}
+}
+
+// callList parses a parenthesised list argument of a call: `(fd.name, "x", 1)`, possibly
+// empty.
+func (p *parser) callList() CallArg {
+	p.i++ // '('
+	a := CallArg{List: []CallArg{}, IsList: true}
+	p.skipSpace()
+	if p.i < len(p.s) && p.s[p.i] == ')' {
+		p.i++
+		return a
+	}
+	for {
+		p.skipSpace()
+		a.List = append(a.List, p.callItem("list"))
+		p.skipSpace()
+		if p.i < len(p.s) && p.s[p.i] == ',' {
+			p.i++
+			continue
+		}
+		if p.i < len(p.s) && p.s[p.i] == ')' {
+			p.i++
+			return a
+		}
+		p.fail("expected ',' or ')' in list argument, found %s", p.near())
+	}
+}
+
 func (p *parser) closeParen() {
 	p.skipSpace()
 	if p.i >= len(p.s) || p.s[p.i] != ')' {
@@ -337,78 +381,151 @@ func (p *parser) closeParen() {
 	p.i++
 }
 
+// Operators by how libsinsp lexes them: a word operator on strings needs a blank after it,
+// the list operators and exists do not, and the ordering operators take only numbers (or a
+// transformed field).
+var (
+	numOps     = []string{"<=", "<", ">=", ">"}
+	symStrOps  = []string{"==", "=", "!="}
+	wordStrOps = []string{"glob", "iglob", "contains", "icontains", "bcontains", "startswith", "bstartswith", "endswith", "regex"}
+	listOpList = []string{"intersects", "in", "pmatch"}
+)
+
 func (p *parser) parseOperation(f FieldRef, start int) Node {
 	p.skipSpace()
 	c := &Check{Field: f, Pos: p.pos(start)}
-	for _, op := range symbolOps {
-		if strings.HasPrefix(p.s[p.i:], op) {
+	rest := p.s[p.i:]
+	if strings.HasPrefix(rest, "exists") {
+		// libsinsp needs no blank after exists: `x.y existsand z` is `x.y exists and z`.
+		c.Op = "exists"
+		p.i += len("exists")
+		return c
+	}
+	for _, op := range numOps {
+		if strings.HasPrefix(rest, op) {
 			c.Op = op
 			p.i += len(op)
+			c.Value = p.parseNumValue()
+			return c
+		}
+	}
+	blank := false
+	for _, op := range symStrOps {
+		if strings.HasPrefix(rest, op) {
+			c.Op = op
+			p.i += len(op)
+			blank = p.blank()
 			break
 		}
 	}
 	if c.Op == "" {
-		save := p.i
-		w := p.ident()
-		if !wordOps[w] {
-			p.i = save
-			p.fail("expected an operator after %s, found %s", f.String(), p.near())
+		for _, op := range wordStrOps {
+			if strings.HasPrefix(rest, op) && len(rest) > len(op) && isSpace(rest[len(op)]) {
+				c.Op = op
+				p.i += len(op)
+				blank = p.blank()
+				break
+			}
 		}
-		c.Op = w
-		if w == "exists" {
+	}
+	if c.Op != "" {
+		// A modifier is one only after a blank, followed by a blank and a list or a list
+		// name: `proc.name = anyof` and `proc.name = anyof and x` compare with the text.
+		if blank {
+			if m := p.modifier(); m != "" {
+				c.Mod = m
+				c.Value = p.parseModList()
+				return c
+			}
+		}
+		c.Value = p.parseValue()
+		return c
+	}
+	for _, op := range listOpList {
+		if strings.HasPrefix(rest, op) && (len(rest) == len(op) || !isIdentByte(rest[len(op)])) {
+			c.Op = op
+			p.i += len(op)
+			c.Value = p.parseList()
 			return c
 		}
 	}
-	p.skipSpace()
-	save := p.i
-	// A modifier is one only before a parenthesised list: `proc.name = anyof` compares
-	// with the text "anyof".
-	if w := p.ident(); modifiers[w] && takesModifier(c.Op) && p.nextIs('(') {
-		c.Mod = w
-	} else {
-		p.i = save
-	}
-	if listOps[c.Op] || c.Mod != "" {
-		c.Value = p.parseList()
-	} else {
-		c.Value = p.parseValue()
-	}
-	return c
+	p.fail("expected an operator after %s, found %s", f.String(), p.near())
+	return nil
 }
 
-// takesModifier reports whether a list modifier may follow op: any string comparison,
-// equality and inequality included, but not the list and ordering operators.
-func takesModifier(op string) bool {
-	switch op {
-	case "in", "intersects", "pmatch", "exists", "<", "<=", ">", ">=":
-		return false
-	}
-	return true
-}
-
-// nextIs reports whether the next non-blank byte is c, consuming nothing.
-func (p *parser) nextIs(c byte) bool {
+// blank consumes blanks and reports whether there were any.
+func (p *parser) blank() bool {
 	j := p.i
-	for j < len(p.s) && isSpace(p.s[j]) {
-		j++
-	}
-	return j < len(p.s) && p.s[j] == c
+	p.skipSpace()
+	return p.i > j
 }
 
+// modifier consumes a list modifier (oneof, anyof, allof) and the blanks after it when a
+// list or a list name follows, as libsinsp does; otherwise it consumes nothing.
+func (p *parser) modifier() string {
+	rest := p.s[p.i:]
+	for m := range modifiers {
+		if !strings.HasPrefix(rest, m) || len(rest) == len(m) || !isSpace(rest[len(m)]) {
+			continue
+		}
+		k := p.i + len(m)
+		for k < len(p.s) && isSpace(p.s[k]) {
+			k++
+		}
+		if k == len(p.s) || !(p.s[k] == '(' || isLetter(p.s[k])) || boolKeywordAt(p.s[k:]) {
+			return ""
+		}
+		p.i = k
+		return m
+	}
+	return ""
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// boolKeywordAt reports whether s starts with and, or or not as a word.
+func boolKeywordAt(s string) bool {
+	for _, kw := range []string{"and", "or", "not"} {
+		if strings.HasPrefix(s, kw) && (len(s) == len(kw) || !isLetter(s[len(kw)]) && !(s[len(kw)] >= '0' && s[len(kw)] <= '9')) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseModList parses the list after a modifier: a parenthesised list or a list name, which
+// is a one-item list (lists named in conditions are expanded before parsing).
+func (p *parser) parseModList() *Value {
+	if p.i < len(p.s) && p.s[p.i] == '(' {
+		return p.parseListExpr()
+	}
+	return &Value{List: true, Items: []string{p.ident()}}
+}
+
+// parseList parses the right side of in, intersects and pmatch: a parenthesised list, a
+// transformed field or val(field), or a bare name taken as a one-item list.
 func (p *parser) parseList() *Value {
 	p.skipSpace()
+	if p.i < len(p.s) && p.s[p.i] == '(' {
+		return p.parseListExpr()
+	}
+	if v := p.tryTransformerValue(); v != nil {
+		return v
+	}
 	if p.i < len(p.s) && isIdentStart(p.s[p.i]) {
-		// libsinsp takes a bare identifier as a one-item list: proc.name in bash.
 		save := p.i
 		if w := p.ident(); !strings.Contains(w, ".") {
 			return &Value{List: true, Items: []string{w}}
 		}
 		p.i = save
 	}
-	if p.i >= len(p.s) || p.s[p.i] != '(' {
-		p.fail("expected a list '(...)', found %s", p.near())
-	}
-	p.i++
+	p.fail("expected a list '(...)', found %s", p.near())
+	return nil
+}
+
+// parseListExpr parses `(item, ...)`, items being quoted or bare texts.
+func (p *parser) parseListExpr() *Value {
+	p.i++ // '('
 	v := &Value{List: true, Items: []string{}}
 	p.skipSpace()
 	if p.i < len(p.s) && p.s[p.i] == ')' {
@@ -431,8 +548,9 @@ func (p *parser) parseList() *Value {
 	}
 }
 
-func (p *parser) parseValue() *Value {
-	p.skipSpace()
+// tryTransformerValue parses val(field) or a transformer applied to a field when one starts
+// at the parse position (its name directly followed by '('), else returns nil.
+func (p *parser) tryTransformerValue() *Value {
 	save := p.i
 	if w := p.ident(); (w == "val" || transformers[w] || callTransformers[w]) && p.i < len(p.s) && p.s[p.i] == '(' {
 		p.i = save
@@ -440,7 +558,40 @@ func (p *parser) parseValue() *Value {
 		return &Value{Field: &f}
 	}
 	p.i = save
+	return nil
+}
+
+func (p *parser) parseValue() *Value {
+	p.skipSpace()
+	if v := p.tryTransformerValue(); v != nil {
+		return v
+	}
 	return &Value{Items: []string{p.text()}}
+}
+
+// numberRe matches libsinsp's numbers: hexadecimal, or decimal with an optional fraction
+// and exponent.
+var numberRe = regexp.MustCompile(`^(?:0[xX][0-9a-fA-F]+|[+-]?[0-9]+\.?[0-9]*(?:[eE][+-][0-9]+)?)`)
+
+// number consumes a number literal, returning "" when none starts at the parse position.
+func (p *parser) number() string {
+	m := numberRe.FindString(p.s[p.i:])
+	p.i += len(m)
+	return m
+}
+
+// parseNumValue parses the right side of an ordering operator: a number, or a transformed
+// field or val(field).
+func (p *parser) parseNumValue() *Value {
+	p.skipSpace()
+	if v := p.tryTransformerValue(); v != nil {
+		return v
+	}
+	if n := p.number(); n != "" {
+		return &Value{Items: []string{n}}
+	}
+	p.fail("expected a number, found %s", p.near())
+	return nil
 }
 
 // text parses a quoted string or a bare word.
@@ -458,62 +609,67 @@ func (p *parser) text() string {
 	return p.s[start:p.i]
 }
 
-// quoted parses a string in single or double quotes with libsinsp's escapes, plus \xHH.
+// quoted parses a string in single or double quotes as libsinsp does: the string ends at the
+// first quote not preceded by a backslash, then its escapes are decoded (\b \f \n \r \t \\
+// \/ \xHH, the string's own quote, and "\ " for a backslash).
 func (p *parser) quoted() string {
 	q := p.s[p.i]
 	start := p.i
-	p.i++
-	var b strings.Builder
-	for p.i < len(p.s) {
-		c := p.s[p.i]
-		switch {
-		case c == q:
-			p.i++
-			return b.String()
-		case c == '\\':
-			if p.i+1 >= len(p.s) {
-				p.i = start
-				p.fail("unterminated string")
-			}
-			e := p.s[p.i+1]
-			p.i += 2
-			switch e {
-			case 'b':
-				b.WriteByte('\b')
-			case 'f':
-				b.WriteByte('\f')
-			case 'n':
-				b.WriteByte('\n')
-			case 'r':
-				b.WriteByte('\r')
-			case 't':
-				b.WriteByte('\t')
-			case '\\', '/':
-				b.WriteByte(e)
-			case ' ':
-				// libsinsp reads "\ " as a backslash, for rules written that way.
-				b.WriteByte('\\')
-			case 'x':
-				v, err := strconv.ParseUint(p.s[p.i:min(p.i+2, len(p.s))], 16, 8)
-				if err != nil || p.i+2 > len(p.s) {
-					p.i -= 2
-					p.fail("bad \\x escape")
-				}
-				b.WriteByte(byte(v))
-				p.i += 2
-			default:
-				if e != q {
-					p.i -= 2
-					p.fail("unsupported escape sequence \\%c", e)
-				}
-				b.WriteByte(e)
-			}
-		default:
-			b.WriteByte(c)
-			p.i++
+	end := -1
+	for j := p.i + 1; j < len(p.s); j++ {
+		if p.s[j] == q && p.s[j-1] != '\\' {
+			end = j
+			break
 		}
 	}
-	p.i = start
-	p.fail("unterminated string")
-	return ""
+	if end < 0 {
+		p.fail("unterminated string")
+	}
+	var b strings.Builder
+	for j := start + 1; j < end; j++ {
+		c := p.s[j]
+		if c != '\\' {
+			b.WriteByte(c)
+			continue
+		}
+		j++
+		e := p.s[j]
+		switch e {
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case '\\', '/':
+			b.WriteByte(e)
+		case ' ':
+			// libsinsp reads "\ " as a backslash, for rules written that way.
+			b.WriteByte('\\')
+		case 'x':
+			if j+2 >= end {
+				p.i = j - 1
+				p.fail("truncated \\x escape")
+			}
+			v, err := strconv.ParseUint(p.s[j+1:j+3], 16, 8)
+			if err != nil {
+				p.i = j - 1
+				p.fail("bad \\x escape")
+			}
+			b.WriteByte(byte(v))
+			j += 2
+		default:
+			if e != q {
+				p.i = j - 1
+				p.fail("unsupported escape sequence \\%c", e)
+			}
+			b.WriteByte(e)
+		}
+	}
+	p.i = end + 1
+	return b.String()
 }

@@ -28,21 +28,7 @@ func strPred(op, mod string, items []string) (func([]byte) bool, error) {
 	case "in", "intersects":
 		return inPred(items), nil
 	case "pmatch":
-		prefixes := make([][]byte, 0, len(items))
-		for _, it := range items {
-			if it != "/" {
-				it = strings.TrimRight(it, "/")
-			}
-			prefixes = append(prefixes, []byte(it))
-		}
-		return func(b []byte) bool {
-			for _, p := range prefixes {
-				if bytes.HasPrefix(b, p) && (len(b) == len(p) || b[len(p)] == '/' || p[len(p)-1] == '/') {
-					return true
-				}
-			}
-			return false
-		}, nil
+		return pmatchPred(items), nil
 	}
 	if len(items) != 1 {
 		return nil, fmt.Errorf("operator %s takes one value", op)
@@ -96,6 +82,70 @@ func strPred(op, mod string, items []string) (func([]byte) bool, error) {
 		return re.Match, nil
 	}
 	return nil, fmt.Errorf("operator %s is not supported for string fields", op)
+}
+
+// pmatchPred matches paths under any of the items, component by component as libsinsp
+// does: /opt/dir matches /opt/dir and /opt/dir/x but not /opt/dir2. Components of an item
+// holding '*', '?' or '[' match as shell patterns: /opt/*/subdir matches /opt/a/subdir/x.
+func pmatchPred(items []string) func([]byte) bool {
+	var prefixes [][]byte
+	var globs [][][]byte
+	for _, it := range items {
+		if strings.ContainsAny(it, "*?[") {
+			globs = append(globs, splitPath([]byte(it), nil))
+			continue
+		}
+		if it != "/" {
+			it = strings.TrimRight(it, "/")
+		}
+		prefixes = append(prefixes, []byte(it))
+	}
+	var comps [][]byte
+	return func(b []byte) bool {
+		for _, p := range prefixes {
+			if bytes.HasPrefix(b, p) && (len(b) == len(p) || b[len(p)] == '/' || p[len(p)-1] == '/') {
+				return true
+			}
+		}
+		if len(globs) == 0 {
+			return false
+		}
+		comps = splitPath(b, comps[:0])
+		for _, g := range globs {
+			if globPrefix(g, comps) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// splitPath appends the non-empty '/'-separated components of p to out.
+func splitPath(p []byte, out [][]byte) [][]byte {
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '/')
+		if i < 0 {
+			return append(out, p)
+		}
+		if i > 0 {
+			out = append(out, p[:i])
+		}
+		p = p[i+1:]
+	}
+	return out
+}
+
+// globPrefix reports whether the pattern components match the first components of a path.
+func globPrefix(pat, comps [][]byte) bool {
+	if len(pat) > len(comps) {
+		return false
+	}
+	for i, p := range pat {
+		if !globMatch(p, comps[i], false) {
+			return false
+		}
+	}
+	return true
 }
 
 // modPred combines the predicates of a modified check, one per item of its list, as
@@ -175,12 +225,15 @@ func str2Pred(op string) (func(a, b []byte) bool, error) {
 		return func(a, b []byte) bool { return globMatch(b, a, false) }, nil
 	case "iglob":
 		return func(a, b []byte) bool { return globMatch([]byte(lowerASCII(string(b))), a, true) }, nil
+	case "pmatch":
+		return func(a, b []byte) bool { return pmatchPred([]string{string(b)})(a) }, nil
 	}
 	return nil, fmt.Errorf("operator %s is not supported between two fields", op)
 }
 
 // parseNum converts a right-side text for a numeric field: decimal or 0x hex, true/false for
-// booleans.
+// booleans. A negative number is accepted for unsigned fields too: numPred compares it as a
+// number below every unsigned value, as libsinsp does (evt.cpu > -500 holds).
 func parseNum(s string, t FieldType) (int64, error) {
 	if t == FieldBool {
 		switch strings.ToLower(s) {
@@ -198,7 +251,7 @@ func parseNum(s string, t FieldType) (int64, error) {
 		base, u = 16, u[2:]
 	}
 	n, err := strconv.ParseUint(u, base, 64)
-	if err != nil || (neg && t == FieldUint) {
+	if err != nil {
 		return 0, fmt.Errorf("%q is not a number", s)
 	}
 	if neg {
@@ -246,6 +299,10 @@ func numPred(op string, items []string, t FieldType) (func(int64) bool, error) {
 	cmp, err := num2Pred(op, t)
 	if err != nil {
 		return nil, err
+	}
+	if t == FieldUint && v < 0 && op != "=" && op != "==" && op != "!=" {
+		above := op == ">" || op == ">="
+		return func(int64) bool { return above }, nil
 	}
 	switch op {
 	case "=", "==":
