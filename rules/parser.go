@@ -57,6 +57,7 @@ func parseCondition(s string, pos func(off int) Pos) (n Node, err error) {
 	if p.i == len(p.s) {
 		p.fail("empty condition")
 	}
+	p.i = 0
 	n = p.parseOr()
 	p.skipSpace()
 	if p.i < len(p.s) {
@@ -148,10 +149,10 @@ func (p *parser) parseAnd() Node {
 }
 
 // joined parses operands separated by the keyword word (and/or are n-ary). With one operand it
-// returns it and nil kids; otherwise all operands and the offset where the first began.
+// returns it and nil kids; otherwise all operands and the offset where the group began.
 func (p *parser) joined(word string, operand func() Node) (Node, []Node, int) {
+	start := p.i // libsinsp places an and/or group before the blanks that lead it
 	p.skipSpace()
-	start := p.i
 	x := operand()
 	if !p.keyword(word) {
 		return x, nil, start
