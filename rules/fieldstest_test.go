@@ -23,15 +23,15 @@ var testFields = func() map[string]rules.FieldType {
 			"container.image.tag", "container.mounts", "container.mount.dest", "k8s.ns.name", "k8s.pod.name"},
 		rules.FieldBytes: {"evt.buffer"},
 		rules.FieldInt:   {"proc.tty", "proc.vpid", "proc.pid", "user.loginuid", "fd.num", "evt.rawres"},
-		rules.FieldUint:  {"user.uid", "group.gid", "fd.lport", "fd.rport", "fd.sport", "fd.port", "evt.num"},
+		rules.FieldUint:  {"user.uid", "group.gid", "fd.lport", "fd.rport", "fd.sport", "fd.port", "evt.num", "evt.cpu"},
 		rules.FieldBool: {"proc.is_exe_upper_layer", "proc.is_exe_from_memfd", "proc.is_vpgid_leader",
 			"fd.connected", "fd.name_changed", "evt.is_open_read", "evt.is_open_write", "evt.is_open_exec",
 			"container.privileged"},
-		rules.FieldIP:       {"fd.net", "fd.snet", "fd.rnet", "fd.cnet", "fd.ip", "fd.sip", "fd.cip", "fd.rip"},
+		rules.FieldIP:       {"fd.net", "fd.snet", "fd.rnet", "fd.cnet", "fd.ip", "fd.sip", "fd.cip", "fd.rip", "fd.lip"},
 		rules.FieldTime:     {"proc.exe_ino.ctime", "proc.exe_ino.mtime", "container.start_ts", "evt.time"},
 		rules.FieldDuration: {"proc.duration", "proc.exe_ino.ctime_duration_proc_start"},
 		rules.FieldStrings: {"proc.aname", "proc.aexe", "proc.aexepath", "fd.sip.name", "fd.cip.name",
-			"fd.rip.name", "fd.lip.name", "proc.argv"},
+			"fd.rip.name", "fd.lip.name", "proc.argv", "fd.types"},
 	} {
 		for _, n := range names {
 			m[n] = t

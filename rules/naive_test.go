@@ -117,7 +117,7 @@ func naiveField(p *testProvider, f rules.FieldRef, e *event.Event) (naiveValue, 
 			case "basename":
 				out = append(out, s[strings.LastIndexByte(s, '/')+1:])
 			case "b64":
-				d, err := base64.StdEncoding.DecodeString(s)
+				d, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
 				if err != nil {
 					if v.typ != rules.FieldStrings {
 						return v, false
@@ -154,11 +154,7 @@ func isNum(t rules.FieldType) bool {
 func naiveCall(p *testProvider, f rules.FieldRef, e *event.Event) (naiveValue, bool) {
 	var args []naiveValue
 	for _, a := range f.Args {
-		if a.Field == nil {
-			args = append(args, naiveValue{typ: rules.FieldString, strs: []string{a.Lit}})
-			continue
-		}
-		v, ok := naiveField(p, *a.Field, e)
+		v, ok := naiveArg(p, a, e)
 		if !ok {
 			return v, false
 		}
@@ -204,6 +200,25 @@ func naiveCall(p *testProvider, f rules.FieldRef, e *event.Event) (naiveValue, b
 		return str(val), found
 	}
 	panic("naive: call " + f.Name)
+}
+
+// naiveArg evaluates one argument of a call: a literal, a field or a list of those.
+func naiveArg(p *testProvider, a rules.CallArg, e *event.Event) (naiveValue, bool) {
+	switch {
+	case a.IsList:
+		l := naiveValue{typ: rules.FieldStrings, strs: []string{}}
+		for _, x := range a.List {
+			v, ok := naiveArg(p, x, e)
+			if !ok {
+				return v, false
+			}
+			l.strs = append(l.strs, v.strs...)
+		}
+		return l, true
+	case a.Field != nil:
+		return naiveField(p, *a.Field, e)
+	}
+	return naiveValue{typ: rules.FieldString, strs: []string{a.Lit}}, true
 }
 
 // naiveOpt is one option naiveGetopt found.
@@ -361,6 +376,17 @@ func naiveCheck(p *testProvider, c *rules.Check, e *event.Event) bool {
 	return false
 }
 
+// naiveComponents splits a path into its non-empty components.
+func naiveComponents(p string) []string {
+	var out []string
+	for _, c := range strings.Split(p, "/") {
+		if c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func naiveIsNumOp(op string) bool {
 	switch op {
 	case "=", "==", "!=", "<", "<=", ">", ">=", "in", "intersects":
@@ -392,8 +418,11 @@ func naiveParseNum(s string, t rules.FieldType) int64 {
 
 func naiveNum(op string, a, b int64, unsigned bool) bool {
 	less := a < b
-	if unsigned {
+	if unsigned && b >= 0 {
 		less = uint64(a) < uint64(b)
+	}
+	if unsigned && b < 0 {
+		less = false // an unsigned value is above every negative number
 	}
 	switch op {
 	case "=", "==":
@@ -423,6 +452,18 @@ func naiveStr(op, s string, items []string) bool {
 		return false
 	case "pmatch":
 		for _, it := range items {
+			if strings.ContainsAny(it, "*?[") {
+				// Component by component, each a shell pattern.
+				pat, comps := naiveComponents(it), naiveComponents(s)
+				ok := len(pat) <= len(comps)
+				for i := 0; ok && i < len(pat); i++ {
+					ok, _ = path.Match(strings.Replace(pat[i], "[!", "[^", 1), comps[i])
+				}
+				if ok {
+					return true
+				}
+				continue
+			}
 			it = strings.TrimRight(it, "/")
 			if it == "" || s == it || strings.HasPrefix(s, it+"/") {
 				return true

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"net/netip"
@@ -141,10 +142,12 @@ func transform(name string, o operand) (operand, error) {
 			return dst, true
 		}
 	case "b64":
+		// Padding is optional, as in libsinsp: b64(join("W", ("YWFhL", "JiYg"))) is aaa-bbb.
 		fn = func(dst, src []byte) ([]byte, bool) {
 			n := len(dst)
-			dst = append(dst, make([]byte, base64.StdEncoding.DecodedLen(len(src)))...)
-			m, err := base64.StdEncoding.Decode(dst[n:], src)
+			src = bytes.TrimRight(src, "=")
+			dst = append(dst, make([]byte, base64.RawStdEncoding.DecodedLen(len(src)))...)
+			m, err := base64.RawStdEncoding.Decode(dst[n:], src)
 			if err != nil {
 				return dst[:n], false
 			}
