@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"regexp"
+	"strings"
 
 	"saker/event"
 )
@@ -49,6 +51,7 @@ type compiler struct {
 	cache  *fieldCache  // nil: no caching
 	memo   *subtreeMemo // nil: no sharing of subtrees
 	errs   []checkError
+	warns  []checkError // values that look like fields or transformers
 }
 
 type checkError struct {
@@ -110,6 +113,7 @@ func (c *compiler) compileNode(n Node) compiled {
 			c.errs = append(c.errs, checkError{x.Pos, err})
 			return alwaysFalse
 		}
+		c.valueWarnings(x)
 		return r
 	case *MacroRef:
 		c.errs = append(c.errs, checkError{x.Pos, fmt.Errorf("unresolved macro %q", x.Name)})
@@ -117,6 +121,32 @@ func (c *compiler) compileNode(n Node) compiled {
 	}
 	c.errs = append(c.errs, checkError{n.Position(), fmt.Errorf("unexpected node %T", n)})
 	return alwaysFalse
+}
+
+var (
+	fieldLike       = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9_]*(?:\.[a-zA-Z][a-zA-Z0-9_]*)+)(?:\[(.*)\])?$`)
+	transformerLike = regexp.MustCompile(`^(val|tolower|toupper|b64|basename|len|join|concat|getopt)\(.*\)$`)
+)
+
+// valueWarnings warns, as libsinsp does, about right-side texts that name a field the
+// provider knows or look like a transformer call: written as values they compare with that
+// text, which is rarely what was meant (val(field) compares with the field). Blanks are
+// ignored in the comparison.
+func (c *compiler) valueWarnings(x *Check) {
+	if c.p == nil || x.Value == nil || x.Value.Field != nil {
+		return
+	}
+	for _, it := range x.Value.Items {
+		ns := strings.Join(strings.Fields(it), "")
+		if m := fieldLike.FindStringSubmatch(ns); m != nil {
+			if _, err := c.p.Field(c.source, m[1], m[2]); err == nil {
+				c.warns = append(c.warns, checkError{x.Pos, fmt.Errorf("%q may be a valid field misused as a const string value", it)})
+			}
+		}
+		if transformerLike.MatchString(ns) {
+			c.warns = append(c.warns, checkError{x.Pos, fmt.Errorf("%q may be a valid field transformer misused as a const string value", it)})
+		}
+	}
 }
 
 // junction compiles an and (isAnd) or an or, dropping constant kids.

@@ -59,6 +59,12 @@ func (rs *RuleSet) Compile(p FieldProvider) (*Engine, []Warning, error) {
 		res := cc.node(r.AST)
 		out, oerrs := cc.output(r.Output, r.outputAt)
 		cc.errs = append(cc.errs, oerrs...)
+		for _, w := range cc.warns {
+			if key := w.pos.String() + w.err.Error(); !seen[key] {
+				seen[key] = true
+				warns = append(warns, Warning{Pos: w.pos, Item: item, Msg: w.err.Error()})
+			}
+		}
 		if len(cc.errs) > 0 {
 			if r.SkipIfUnknownFilter && allUnknown(cc.errs) {
 				warns = append(warns, Warning{Pos: r.Pos, Item: item, Msg: fmt.Sprintf("rule skipped: %v", cc.errs[0].err)})

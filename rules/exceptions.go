@@ -13,6 +13,20 @@ var exceptionComps = map[string]bool{
 	"endswith": true, "glob": true, "iglob": true, "regex": true, "in": true, "intersects": true, "pmatch": true,
 }
 
+// isModComp reports whether an exception comp is a string operator with a list modifier,
+// such as "startswith oneof": the value is then a list.
+func isModComp(cmp string) bool {
+	op, mod, ok := strings.Cut(cmp, " ")
+	if !ok || !modifiers[strings.TrimSpace(mod)] {
+		return false
+	}
+	switch op {
+	case "=", "==", "!=", "contains", "icontains", "bcontains", "startswith", "bstartswith", "endswith", "glob", "iglob", "regex":
+		return true
+	}
+	return false
+}
+
 // exceptions decodes the item's exceptions key. Fields may be missing (an append to an
 // exception of the same name); checkException validates a complete definition.
 func (l *loader) exceptions(it *item) ([]Exception, bool) {
@@ -88,12 +102,21 @@ func (l *loader) exception(it *item, n *yaml.Node) (Exception, bool) {
 			return bad(c, "comps must be an operator or a list of operators")
 		}
 		for i, cmp := range ex.Comps {
-			if !exceptionComps[cmp] {
-				node := c
-				if c.Kind == yaml.SequenceNode {
-					node = c.Content[i]
+			// Falco trims comps: "  startswith oneof  " is startswith oneof.
+			cmp = strings.TrimSpace(cmp)
+			ex.Comps[i] = cmp
+			node := c
+			if c.Kind == yaml.SequenceNode {
+				node = c.Content[i]
+			}
+			if c.Kind == yaml.ScalarNode && keys["fields"] != nil && keys["fields"].Kind == yaml.ScalarNode {
+				if !listOps[cmp] && !isModComp(cmp) {
+					return bad(node, "when fields is one field, comps must be one of (in, pmatch, intersects) or a modifier operator (such as startswith oneof), not %q", cmp)
 				}
-				return bad(node, "comparison operator %q is not supported", cmp)
+				continue
+			}
+			if !exceptionComps[cmp] && !isModComp(cmp) {
+				return bad(node, "%q is not a supported comparison operator", cmp)
 			}
 		}
 	}
@@ -249,7 +272,7 @@ func renderException(ex Exception) string {
 					q[j] = quoteItem(it)
 				}
 				val = "(" + strings.Join(q, ", ") + ")"
-			} else if val = v.Items[0]; listOps[ex.Comps[k]] {
+			} else if val = v.Items[0]; listOps[ex.Comps[k]] || isModComp(ex.Comps[k]) {
 				if !strings.HasPrefix(val, "(") {
 					val = "(" + val + ")"
 				}

@@ -1,8 +1,10 @@
 package rules
 
 import (
-	"go.yaml.in/yaml/v3"
+	"regexp"
 	"slices"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Keys that override may name, per item kind (Falco's rule_loader_reader).
@@ -14,6 +16,13 @@ var (
 		"warn_evttypes", "skip-if-unknown-filter", "capture", "capture_duration"}
 	ruleKeys = []string{"rule", "condition", "output", "desc", "priority", "enabled", "tags", "source",
 		"exceptions", "warn_evttypes", "skip-if-unknown-filter", "capture", "capture_duration", "append", "override"}
+)
+
+// Names Falco expects: a list name is a bare word of the condition language, a macro name
+// an identifier; others are warned about.
+var (
+	bareName  = regexp.MustCompile(`^[^()"'\s=,]+$`)
+	identName = regexp.MustCompile(`^[a-zA-Z]+[a-zA-Z0-9_]*$`)
 )
 
 // overrides reads the item's append and override keys. It returns mode "" for a plain
@@ -29,6 +38,9 @@ func (l *loader) overrides(it *item, appendable, replaceable []string) (mode str
 		appendFlag = v
 	}
 	n := it.keys["override"]
+	if appendFlag {
+		l.warnf(it.pos("append"), it.name, "the append key is deprecated: add an append entry (such as condition: append) under override")
+	}
 	if n == nil {
 		if appendFlag {
 			return "append", nil, nil, true
@@ -36,7 +48,7 @@ func (l *loader) overrides(it *item, appendable, replaceable []string) (mode str
 		return "", nil, nil, true
 	}
 	if appendFlag {
-		l.errorf(it.pos("override"), it.name, "keys override and append: true cannot be used together")
+		l.errorf(it.pos("override"), it.name, "keys override and append: true cannot be used together: add an append entry (such as condition: append) under override")
 		return "", nil, nil, false
 	}
 	if n.Kind != yaml.MappingNode {
@@ -92,6 +104,9 @@ func (l *loader) list(it *item) {
 		return
 	}
 	l.checkKeys(it, "list", "items", "append", "override")
+	if !bareName.MatchString(name) {
+		l.warnf(it.pos("list"), it.name, "list has an invalid name: list names should match %s", bareName)
+	}
 	mode, app, repl, ok := l.overrides(it, listAppendable, listAppendable)
 	if !ok {
 		return
@@ -103,6 +118,11 @@ func (l *loader) list(it *item) {
 		}
 	}
 	prev := l.rs.lists[name]
+	if mode == "override" && !app["items"] && prev == nil {
+		// Falco takes an override that only replaces as a definition when there is
+		// nothing to replace yet.
+		mode = ""
+	}
 	if mode != "" {
 		if prev == nil {
 			l.errorf(it.f.pos(it.node), it.name, "list has %s but no list by that name is defined before", modeKey(mode))
@@ -145,6 +165,9 @@ func (l *loader) macro(it *item) {
 		return
 	}
 	l.checkKeys(it, "macro", "condition", "append", "override")
+	if !identName.MatchString(name) {
+		l.warnf(it.pos("macro"), it.name, "macro has an invalid name: macro names should match %s", identName)
+	}
 	mode, app, repl, ok := l.overrides(it, macroAppendable, macroAppendable)
 	if !ok {
 		return
@@ -154,6 +177,9 @@ func (l *loader) macro(it *item) {
 		return
 	}
 	prev := l.rs.macros[name]
+	if mode == "override" && !app["condition"] && prev == nil {
+		mode = "" // as for lists: a replace with nothing to replace defines
+	}
 	if mode != "" {
 		if prev == nil {
 			l.errorf(it.f.pos(it.node), it.name, "macro has %s but no macro by that name is defined before", modeKey(mode))

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 
 	"saker/event"
@@ -18,6 +19,7 @@ func (l *loader) resolve() {
 		item := itemName("macro", m.Name)
 		if exp, ok := l.expandLists(m.cond, item); ok {
 			m.parsed = l.parse(exp, item)
+			l.warnDeprecated(m.parsed, item)
 		}
 	}
 	// As Falco does, macros resolve in definition order, each with its own visibility; a
@@ -47,6 +49,10 @@ func (l *loader) resolve() {
 		n := l.parse(exp, item)
 		if n == nil {
 			continue
+		}
+		l.warnDeprecated(n, item)
+		for _, m := range deprecatedInOutput.FindAllStringSubmatch(r.Output, -1) {
+			l.warnf(r.Pos, item, "usage of deprecated field %q has been detected in the rule output: %s", m[1], deprecatedFields[m[1]])
 		}
 		sz := &nodeCount{}
 		r.AST = l.substitute(n, item, nil, nil, sz)
@@ -85,6 +91,44 @@ func (l *loader) resolve() {
 			l.warnf(m.Pos, itemName("macro", m.Name), "macro is not used")
 		}
 	}
+}
+
+// deprecatedFields are the fields Falco deprecates, with the reason.
+var deprecatedFields = map[string]string{
+	"evt.dir":           "every event is an exit event now: evt.dir = < always holds and evt.dir = > never does; the check can be removed",
+	"evt.latency":       "enter events are no longer captured",
+	"evt.latency.s":     "enter events are no longer captured",
+	"evt.latency.ns":    "enter events are no longer captured",
+	"evt.latency.human": "enter events are no longer captured",
+	"evt.wait_latency":  "enter events are no longer captured",
+}
+
+var deprecatedInOutput = regexp.MustCompile(`%(evt\.(?:dir|latency\.human|latency\.ns|latency\.s|latency|wait_latency))\b`)
+
+// warnDeprecated warns once per condition about each deprecated field it uses (as written,
+// before macros are pasted: a macro's use is reported at the macro).
+func (l *loader) warnDeprecated(n Node, item string) {
+	if n == nil {
+		return
+	}
+	seen := map[string]bool{}
+	walk(n, func(n Node) bool {
+		c, ok := n.(*Check)
+		if !ok {
+			return true
+		}
+		names := []string{c.Field.Name}
+		if c.Value != nil && c.Value.Field != nil {
+			names = append(names, c.Value.Field.Name)
+		}
+		for _, f := range names {
+			if why, dep := deprecatedFields[f]; dep && !seen[f] {
+				seen[f] = true
+				l.warnf(c.Pos, item, "field %s is deprecated: %s", f, why)
+			}
+		}
+		return true
+	})
 }
 
 // warnUnknownKinds warns about evt.type values that name no kind saker knows: such a check

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"slices"
+
+	"go.yaml.in/yaml/v3"
 	"strconv"
 	"strings"
 )
@@ -22,31 +24,27 @@ func (l *loader) rule(it *item) {
 		return
 	}
 	prev := l.rs.rules[name]
+	if prev != nil && l.sourceDiffers(it, prev) {
+		l.errorf(it.f.pos(it.node), it.name, "rule has been re-defined with a different source (%s, was %s)", r.Source, prev.Source)
+		return
+	}
 	switch {
 	case mode == "append":
+		// The deprecated append: true appends the condition and the exceptions; Falco
+		// ignores every other key, enabled included.
 		if prev == nil {
 			l.errorf(it.f.pos(it.node), it.name, "rule has append: true but no rule by that name is defined before")
 			return
 		}
-		appended := false
-		for _, k := range ruleAppendable {
+		for _, k := range []string{"condition", "exceptions"} {
 			if it.has(k) {
 				l.applyRuleKey(it, prev, r, k, true)
-				appended = true
 			}
 		}
 		for _, k := range ruleReplaceable {
-			if it.has(k) && !slices.Contains(ruleAppendable, k) {
-				if k != "enabled" {
-					l.errorf(it.pos(k), it.name, "key %q cannot be used with append: true", k)
-					return
-				}
-				l.applyRuleKey(it, prev, r, k, false)
+			if it.has(k) && k != "condition" && k != "exceptions" {
+				l.warnf(it.pos(k), it.name, "key %q is ignored with append: true (only condition and exceptions append)", k)
 			}
-		}
-		if !appended {
-			l.errorf(it.f.pos(it.node), it.name, "appended rule must have a condition, output, desc, tags or exceptions")
-			return
 		}
 		prev.vis = l.nextSeq()
 	case mode == "override":
@@ -66,8 +64,13 @@ func (l *loader) rule(it *item) {
 			}
 		}
 		prev.vis = l.nextSeq()
-	case it.has("enabled") && len(it.keys) == 2:
+	case !it.has("condition") && !it.has("output") && !it.has("desc") && !it.has("priority"):
 		// The deprecated form that only toggles an existing rule.
+		if !it.has("enabled") {
+			l.errorf(it.f.pos(it.node), it.name, "missing key %q", "condition")
+			return
+		}
+		l.warnf(it.pos("enabled"), it.name, "the standalone enabled key is deprecated: add enabled: replace under override")
 		if prev == nil {
 			l.errorf(it.f.pos(it.node), it.name, "rule has only an enabled key but no rule by that name is defined before")
 			return
@@ -90,6 +93,19 @@ func (l *loader) rule(it *item) {
 		l.rs.Rules = append(l.rs.Rules, r)
 		l.rs.rules[name] = r
 	}
+}
+
+// sourceDiffers reports whether a rule item names another source than the rule it redefines
+// or updates. An item without source, or with an empty one, names none; a definition
+// without source is a syscall rule.
+func (l *loader) sourceDiffers(it *item, prev *Rule) bool {
+	src := ""
+	if n := it.keys["source"]; n != nil && n.Kind == yaml.ScalarNode {
+		src = n.Value
+	} else if it.has("condition") && it.has("output") && it.has("desc") && it.has("priority") && !it.has("append") && !it.has("override") {
+		src = SyscallSource
+	}
+	return src != "" && prev.Source != "" && src != prev.Source
 }
 
 // ruleFields decodes every key the item has into a Rule with Falco's defaults.
@@ -123,9 +139,12 @@ func (l *loader) ruleFields(it *item) (*Rule, bool) {
 		}
 		good = good && ok
 	}
-	if it.has("source") {
+	if it.has("source") && !(it.keys["source"].Kind == yaml.ScalarNode && it.keys["source"].Tag == "!!null") {
 		s, ok := l.scalar(it, "source")
-		r.Source, good = s, good && ok
+		if ok && s != "" {
+			r.Source = s
+		}
+		good = good && ok
 	}
 	if it.has("tags") {
 		t, ok := l.stringList(it, "tags")
