@@ -37,9 +37,19 @@ func (l *loader) exceptions(it *item) ([]Exception, bool) {
 	}
 	var out []Exception
 	good := true
+	names := map[string]bool{}
+	// An exception without fields updates one of the rule being appended to or overridden.
+	updating := it.has("append") || it.has("override")
 	for _, en := range n.Content {
 		ex, ok := l.exception(it, en)
 		if ok {
+			if names[ex.Name] {
+				l.warnf(ex.Pos, it.name, "multiple definitions of exception %q in the same rule", ex.Name)
+			}
+			names[ex.Name] = true
+			if updating && len(ex.Values) == 0 {
+				l.warnf(ex.Pos, it.name, "overriding/appending exception with no values: exception %q", ex.Name)
+			}
 			out = append(out, ex)
 		}
 		good = good && ok

@@ -127,6 +127,9 @@ func kindsOf(n Node) (KindSet, error) {
 		if x.Field.Name == "evt.type" {
 			return evtTypeKinds(x)
 		}
+		if neverTrue(x) {
+			return KindSet{}, nil
+		}
 	}
 	return AllKinds(), nil
 }
@@ -150,4 +153,12 @@ func evtTypeKinds(c *Check) (KindSet, error) {
 		}
 	}
 	return s, nil
+}
+
+// neverTrue reports whether a check holds for no event: evt.num = 0, Falco's never_true
+// idiom (events count from 1).
+func neverTrue(c *Check) bool {
+	return c.Field.Name == "evt.num" && !c.Field.HasArg && len(c.Field.Transformers) == 0 && !c.Field.IsCall() &&
+		(c.Op == "=" || c.Op == "==") && c.Mod == "" && c.Value != nil && c.Value.Field == nil &&
+		len(c.Value.Items) == 1 && c.Value.Items[0] == "0"
 }
