@@ -55,6 +55,9 @@ func (rs *RuleSet) Compile(p FieldProvider) (*Engine, []Warning, error) {
 			warns = append(warns, Warning{Pos: r.Pos, Item: item, Msg: fmt.Sprintf("source %q is not served; rule skipped", r.Source)})
 			continue
 		}
+		if r.AST == nil {
+			continue // a rule set loaded with errors: the rule's own error was reported then
+		}
 		cc := &compiler{p: p, source: r.Source, kinds: r.Kinds, fold: true, cache: cache, memo: memo}
 		res := cc.node(r.AST)
 		out, oerrs := cc.output(r.Output, r.outputAt)

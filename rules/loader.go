@@ -50,19 +50,20 @@ func LoadBytes(name string, data []byte) (*RuleSet, []Warning, error) {
 // LoadFiles loads rules files in order: later files append to, override and redefine items of
 // earlier ones. Loading knows nothing of fields; unknown fields show only at Compile. The
 // error, if any, is an ErrorList holding every error found, each naming file:line:col and
-// the item.
+// the item: items with errors are left out and the others still load, so that the errors of
+// their conditions show too (a use of a macro left out is not reported again). With an
+// error, the RuleSet returned holds what did load, for validators that want to compile it
+// as well; it is not meant to run.
 func LoadFiles(files ...File) (*RuleSet, []Warning, error) {
 	l := &loader{rs: newRuleSet()}
 	for _, f := range files {
 		l.rs.files = append(l.rs.files, f.Name)
 		l.loadFile(f)
 	}
-	if len(l.errs) == 0 {
-		l.resolve()
-	}
+	l.resolve()
 	if len(l.errs) > 0 {
 		sortErrors(l.errs, l.rs.files)
-		return nil, l.warns, l.errs
+		return l.rs, l.warns, l.errs
 	}
 	return l.rs, l.warns, nil
 }
@@ -119,7 +120,8 @@ type loader struct {
 	errs   ErrorList
 	warns  []Warning
 	warned map[string]bool
-	work   int // nodes built resolving macros, bounded by maxResolveWork
+	failed map[string]bool // items with errors, by itemName
+	work   int             // nodes built resolving macros, bounded by maxResolveWork
 	// ruleNodes counts the nodes of the rules resolved so far, bounded by maxRuleSetNodes.
 	ruleNodes int
 }
@@ -135,6 +137,12 @@ func (f *fileCtx) pos(n *yaml.Node) Pos { return Pos{File: f.name, Line: n.Line,
 
 func (l *loader) errorf(p Pos, item, format string, args ...any) {
 	l.errs = append(l.errs, &Error{Pos: p, Item: item, Msg: fmt.Sprintf(format, args...)})
+	if item != "" {
+		if l.failed == nil {
+			l.failed = map[string]bool{}
+		}
+		l.failed[item] = true
+	}
 }
 
 func (l *loader) warnf(p Pos, item, format string, args ...any) {

@@ -296,6 +296,9 @@ func (l *loader) substitute(n Node, item string, ctx *Macro, stack []string, sz 
 	case *MacroRef:
 		m := l.rs.macros[x.Name]
 		if m == nil || (ctx != nil && m.index >= ctx.vis) {
+			if m == nil && l.failed[itemName("macro", x.Name)] {
+				return nil // its definition has errors, reported there
+			}
 			l.errorf(x.Pos, item, "undefined macro %q", x.Name)
 			return nil
 		}
