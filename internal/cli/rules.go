@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -16,6 +18,8 @@ import (
 type rulesOptions struct {
 	files          []string
 	noDefaultRules bool
+	selections     []rules.Selection
+	enabledOnly    bool
 }
 
 func newRulesCmd(s *streams) *cobra.Command {
@@ -31,9 +35,10 @@ rule's fully expanded condition and the event types it runs on.`,
 	var withDefaults bool
 	list := &cobra.Command{
 		Use:   "list [-r FILE|DIR]...",
-		Short: "List loaded rules: name, priority, enabled, source, tags, event types",
+		Short: "List loaded rules, disabled ones too: name, priority, enabled, source, tags, event types",
 		Example: `  saker rules list
-  saker rules list -r /etc/falco/falco_rules.yaml --no-default-rules`,
+  saker rules list -r /etc/falco/falco_rules.yaml --no-default-rules --enabled
+  saker rules list -r falco_rules.yaml --disable 'tag:network' --enable 'Read sensitive file*'`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(*cobra.Command, []string) error { return runRulesList(s, o) },
 	}
@@ -47,13 +52,15 @@ rule's fully expanded condition and the event types it runs on.`,
 	for _, sub := range []*cobra.Command{list, explain} {
 		sub.Flags().StringArrayVarP(&o.files, "rules", "r", nil, "rules file or directory (repeatable; later ones override)")
 		sub.Flags().BoolVar(&o.noDefaultRules, "no-default-rules", false, "leave saker's embedded rules out")
+		addSelectionFlags(sub.Flags(), &o.selections)
 	}
+	list.Flags().BoolVar(&o.enabledOnly, "enabled", false, "list only the rules that are enabled")
 	validate := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Load and compile rules files together; exit 1 on errors",
 		Long: `validate loads the files in order (as -r would, later files overriding earlier ones) and
-compiles every rule against the fields saker serves. Errors print as file:line:col: item: message,
-all of a file's errors together. With --with-defaults the files load after saker's embedded
+compiles every rule against the fields saker serves. Every error prints, as
+file:line:col: item: message, in file order: syntax errors, item errors and unknown fields alike. With --with-defaults the files load after saker's embedded
 rules, so they may use its lists and macros.`,
 		Example: `  saker rules validate my_rules.yaml
   saker rules validate --with-defaults my_overrides.yaml`,
@@ -67,16 +74,20 @@ rules, so they may use its lists and macros.`,
 	return c
 }
 
-// compileRules loads and compiles rules as analyze would; warnings go to w.
-func compileRules(w io.Writer, noDefaults bool, files []string) (*rules.Engine, error) {
-	rs, warns, err := analyze.LoadRules(noDefaults, files...)
-	printWarnings(w, warns)
+// compileRules loads rules as analyze would, applies the selections and compiles them;
+// warnings go to w.
+func compileRules(w io.Writer, o *rulesOptions) (*rules.RuleSet, *rules.Engine, error) {
+	rs, err := loadRuleSet(w, o.noDefaultRules, o.files, o.selections)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	en, warns, err := rs.Compile(analyze.NewProvider(analyze.NewState(event.UnixClock{}, nil, analyze.Hooks{})))
+	en, warns, err := rs.Compile(newRulesProvider())
 	printWarnings(w, warns)
-	return en, err
+	return rs, en, err
+}
+
+func newRulesProvider() rules.FieldProvider {
+	return analyze.NewProvider(analyze.NewState(event.UnixClock{}, nil, analyze.Hooks{}))
 }
 
 func printWarnings(w io.Writer, warns []rules.Warning) {
@@ -86,13 +97,16 @@ func printWarnings(w io.Writer, warns []rules.Warning) {
 }
 
 func runRulesList(s *streams, o *rulesOptions) error {
-	en, err := compileRules(s.err, o.noDefaultRules, o.files)
+	rs, _, err := compileRules(s.err, o)
 	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(s.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tPRIORITY\tENABLED\tSOURCE\tTAGS\tEVENT TYPES")
-	for _, r := range en.Rules() {
+	for _, r := range rs.Rules {
+		if o.enabledOnly && !r.Enabled {
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\n", safeText(r.Name), r.Priority, r.Enabled, r.Source,
 			strings.Join(r.Tags, ","), kindSummary(r.Kinds))
 	}
@@ -112,37 +126,86 @@ func kindSummary(k rules.KindSet) string {
 }
 
 func runRulesExplain(s *streams, o *rulesOptions, name string) error {
-	en, err := compileRules(s.err, o.noDefaultRules, o.files)
+	rs, _, err := compileRules(s.err, o)
 	if err != nil {
 		return err
 	}
-	for _, r := range en.Rules() {
-		if r.Name != name {
-			continue
-		}
-		fmt.Fprintf(s.out, "rule: %s\npriority: %s\nsource: %s\nenabled: %v\ntags: %s\ndefined at: %s\n",
-			r.Name, r.Priority, r.Source, r.Enabled, strings.Join(r.Tags, ", "), r.Pos)
-		fmt.Fprintf(s.out, "event types: %s\n", strings.Join(r.Kinds.Names(), ", "))
-		fmt.Fprintf(s.out, "\ncondition (as written, with exceptions):\n  %s\n", strings.TrimSpace(r.Condition))
-		fmt.Fprintf(s.out, "\nexpanded (lists and macros resolved):\n  %s\n", r.AST)
-		fmt.Fprintf(s.out, "\noutput:\n  %s\n", strings.TrimSpace(r.Output))
-		return nil
+	r := rs.Rule(name)
+	if r == nil {
+		return fmt.Errorf("no rule named %q (see saker rules list)", name)
 	}
-	return fmt.Errorf("no rule named %q (see saker rules list)", name)
+	fmt.Fprintf(s.out, "rule: %s\npriority: %s\nsource: %s\nenabled: %v\ntags: %s\ndefined at: %s\n",
+		r.Name, r.Priority, r.Source, r.Enabled, strings.Join(r.Tags, ", "), r.Pos)
+	fmt.Fprintf(s.out, "event types: %s\n", strings.Join(r.Kinds.Names(), ", "))
+	fmt.Fprintf(s.out, "\ncondition (as written, with exceptions):\n  %s\n", strings.TrimSpace(r.Condition))
+	fmt.Fprintf(s.out, "\nexpanded (lists and macros resolved):\n  %s\n", r.AST)
+	fmt.Fprintf(s.out, "\noutput:\n  %s\n", strings.TrimSpace(r.Output))
+	return nil
 }
 
+// runRulesValidate loads and compiles the files and prints every error: a file with item
+// errors is still compiled for what did load, so that unknown fields show beside them.
 func runRulesValidate(s *streams, files []string, noDefaults bool) error {
-	en, err := compileRules(s.err, noDefaults, files)
-	if err != nil {
-		fmt.Fprintln(s.err, err)
-		return fmt.Errorf("%d file(s) did not validate", len(files))
-	}
-	n := 0
-	for _, r := range en.Rules() {
-		if !strings.HasPrefix(r.Pos.File, "saker:") {
-			n++
+	for _, f := range files {
+		if kind := captureKind(f); kind != "" {
+			return usageErrorf("%s is a capture (%s), not a rules file", f, kind)
 		}
+	}
+	rs, warns, err := analyze.LoadRules(noDefaults, files...)
+	printWarnings(s.err, warns)
+	var all rules.ErrorList
+	var list rules.ErrorList
+	if err != nil && !errors.As(err, &list) {
+		return err
+	}
+	all = append(all, list...)
+	n := 0
+	if rs != nil {
+		en, cwarns, err := rs.Compile(newRulesProvider())
+		printWarnings(s.err, cwarns)
+		list = nil
+		if err != nil && !errors.As(err, &list) {
+			return err
+		}
+		all = append(all, list...)
+		if en != nil {
+			for _, r := range rs.Rules {
+				if !strings.HasPrefix(r.Pos.File, "saker:") {
+					n++
+				}
+			}
+		}
+	}
+	if len(all) > 0 {
+		sortByFile(all, files)
+		fmt.Fprintln(s.err, all)
+		return fmt.Errorf("%d error(s) in %s", len(all), strings.Join(files, ", "))
 	}
 	fmt.Fprintf(s.out, "ok: %d rules in %s\n", n, strings.Join(files, ", "))
 	return nil
+}
+
+// sortByFile orders errors by the file they are in, in the order given, then by position.
+func sortByFile(errs rules.ErrorList, files []string) {
+	order := func(f string) int {
+		for i, x := range files {
+			if f == x || strings.HasPrefix(f, strings.TrimSuffix(x, "/")+"/") {
+				return i + 1
+			}
+		}
+		return 0 // saker's own files load first
+	}
+	sort.SliceStable(errs, func(i, j int) bool {
+		a, b := errs[i].Pos, errs[j].Pos
+		if oa, ob := order(a.File), order(b.File); oa != ob {
+			return oa < ob
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
 }
