@@ -31,6 +31,7 @@ type analyzeOptions struct {
 	captures       []string
 	rules          []string
 	noDefaultRules bool
+	selections     []rules.Selection
 	json           bool
 	db             string
 	report         string
@@ -75,6 +76,7 @@ Findings print as Falco alert lines on stdout (JSON with --json), a summary on s
 	f := c.Flags()
 	f.StringArrayVarP(&o.rules, "rules", "r", nil, "rules file or directory to load (repeatable; later ones override)")
 	f.BoolVar(&o.noDefaultRules, "no-default-rules", false, "do not load saker's embedded rules")
+	addSelectionFlags(f, &o.selections)
 	f.BoolVar(&o.json, "json", false, "print findings as Falco JSON alerts, one per line")
 	f.StringVar(&o.db, "db", "", "write a DuckDB database to this file")
 	f.StringVar(&o.report, "report", "", "write an HTML report to this file")
@@ -129,16 +131,11 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 			return err
 		}
 	}
-	rs, warns, err := analyze.LoadRules(o.noDefaultRules, o.rules...)
-	for _, w := range warns {
-		warn(s.err, "%s", w)
-	}
-	if errors.Is(err, analyze.ErrTooLarge) {
-		return fmt.Errorf("%w (--max-rules-size raises the limit)", err)
-	}
+	rs, err := loadRuleSet(s.err, o.noDefaultRules, o.rules, o.selections)
 	if err != nil {
 		return err
 	}
+	ruleFileSummary(s.err, rs, o.rules)
 	extraDNS, dnsFiles, dnsWarns, err := analyze.ReadDNSFiles(o.dns)
 	if err != nil {
 		return err

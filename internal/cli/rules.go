@@ -147,8 +147,8 @@ func runRulesExplain(s *streams, o *rulesOptions, name string) error {
 // errors is still compiled for what did load, so that unknown fields show beside them.
 func runRulesValidate(s *streams, files []string, noDefaults bool) error {
 	for _, f := range files {
-		if kind := captureKind(f); kind != "" {
-			return usageErrorf("%s is a capture (%s), not a rules file", f, kind)
+		if looksLikeCapture(f) {
+			return usageErrorf("%s is a capture, not a rules file", f)
 		}
 	}
 	rs, warns, err := analyze.LoadRules(noDefaults, files...)
