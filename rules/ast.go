@@ -186,7 +186,7 @@ func (f FieldRef) String() string {
 	}
 	if f.HasArg {
 		b.WriteByte('[')
-		if f.Arg != "" && !strings.ContainsAny(f.Arg, "]\"' \t\r\n\f\b\\") {
+		if bareArg(f.Arg) {
 			b.WriteString(f.Arg)
 		} else {
 			b.WriteString(quote(f.Arg))
@@ -197,6 +197,17 @@ func (f FieldRef) String() string {
 		b.WriteByte(')')
 	}
 	return b.String()
+}
+
+// bareArg reports whether a field argument can be written without quotes: not empty, no
+// blank, quote, bracket, backslash or control byte.
+func bareArg(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == 0x7f || strings.IndexByte("[]\"'\\", c) >= 0 {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // String renders the value canonically.

@@ -758,3 +758,54 @@ func TestUpstreamParserPositions(t *testing.T) {
 	}
 	a.report(t)
 }
+
+// escapeSpecs are the unescaping cases of libsinsp's escaping tests
+// (userspace/libsinsp/test/filter_escaping.ut.cpp): a double-quoted value and the text it
+// stands for, or "" with fail set when the escape is rejected.
+var escapeSpecs = []struct {
+	quoted, want string
+	fail         bool
+}{
+	{`"\x41"`, "A", false},
+	{`"\x7f"`, "\x7f", false},
+	{`"\x01"`, "\x01", false},
+	{`"\xff"`, "\xff", false},
+	{`"\x80"`, "\x80", false},
+	{`"\xAb"`, "\xab", false},
+	{`"\xff\xfe"`, "\xff\xfe", false},
+	{`"a\xffb"`, "a\xffb", false},
+	{`"\x00"`, "\x00", false},
+	{`"a\x00b"`, "a\x00b", false},
+	{`"\x413"`, "A3", false},
+	{`"\x"`, "", true},
+	{`"\xf"`, "", true},
+	{`"a\xf"`, "", true},
+	{`"\xgg"`, "", true},
+	{`"\xfg"`, "", true},
+	{`"\x g"`, "", true},
+	{`"\x-1"`, "", true},
+	{`"\x+a"`, "", true},
+	{`"some\\b\\f\\n\\r\\tstring"`, `some\b\f\n\r\tstring`, false},
+	{`"some \"quoted string\""`, `some "quoted string"`, false},
+	{`"some 'quoted string'"`, `some 'quoted string'`, false},
+}
+
+func TestUpstreamEscaping(t *testing.T) {
+	a := &agreement{name: "filter_escaping.ut.cpp"}
+	for _, c := range escapeSpecs {
+		n, err := rules.ParseCondition("proc.name = " + c.quoted)
+		got := ""
+		if err == nil {
+			got = n.(*rules.Check).Value.Items[0]
+		}
+		a.check(t, c.quoted, (err != nil) == c.fail && got == c.want, "", nil, "%s: got %q (%v), want %q (fail %v)", c.quoted, got, err, c.want, c.fail)
+		if err == nil {
+			// saker's canonical text reads back as the same value.
+			back, err := rules.ParseCondition(n.String())
+			if err != nil || back.(*rules.Check).Value.Items[0] != c.want {
+				t.Errorf("%s: canonical %s reads back as %v (%v)", c.quoted, n, back, err)
+			}
+		}
+	}
+	a.report(t)
+}
