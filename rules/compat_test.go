@@ -54,7 +54,7 @@ func TestKnownDisagreements(t *testing.T) {
 		t.Errorf("%d rules enabled", len(en.Rules()))
 	}
 	for name, want := range map[string]string{
-		"modifier after a one-item list":      "(evt.type = execve and proc.name startswith oneof (myexe))",
+		"modifier after a one-item list":     "(evt.type = execve and proc.name startswith oneof (myexe))",
 		"modifier and a list in parentheses": "(evt.type = execve and proc.name startswith oneof (bash, myexe))",
 	} {
 		if got := rs.Rule(name).AST.String(); got != want {
