@@ -156,7 +156,7 @@ func TestUpstreamRuleLoader(t *testing.T) {
 		if check := loaderChecks[c.name]; check != nil && rs != nil {
 			why = append(why, check(rs)...)
 		}
-		a.check(t, c.name, len(why) == 0, "", loaderDifferences, "%s: %s\nerrors: %q\nwarnings: %q", c.name, strings.Join(why, "; "), errs, warns)
+		a.check(t, c.name, len(why) == 0, loaderDifferences, "%s: %s\nerrors: %q\nwarnings: %q", c.name, strings.Join(why, "; "), errs, warns)
 	}
 	a.report(t)
 }

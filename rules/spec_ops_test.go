@@ -461,19 +461,19 @@ func TestUpstreamOperators(t *testing.T) {
 		}
 		switch c.want {
 		case compileError:
-			a.check(t, c.cond, err != nil, "", opDifferences, "%s: %q compiles; libsinsp rejects it", c.event, c.cond)
+			a.check(t, c.cond, err != nil, opDifferences, "%s: %q compiles; libsinsp rejects it", c.event, c.cond)
 			continue
 		case compiles:
-			a.check(t, c.cond, err == nil, "", opDifferences, "%s: %q: %v; libsinsp compiles it", c.event, c.cond, err)
+			a.check(t, c.cond, err == nil, opDifferences, "%s: %q: %v; libsinsp compiles it", c.event, c.cond, err)
 			continue
 		}
 		if err != nil {
-			a.check(t, c.cond, false, "", opDifferences, "%s: %q: %v", c.event, c.cond, err)
+			a.check(t, c.cond, false, opDifferences, "%s: %q: %v", c.event, c.cond, err)
 			continue
 		}
 		got, naive := evalOn(t, opEvent(c.event), c.cond)
 		want := c.want == holds
-		a.check(t, c.cond, got == want && naive == want, "", opDifferences, "%s: %q: compiled %v, naive %v, libsinsp %v", c.event, c.cond, got, naive, want)
+		a.check(t, c.cond, got == want && naive == want, opDifferences, "%s: %q: compiled %v, naive %v, libsinsp %v", c.event, c.cond, got, naive, want)
 	}
 	a.report(t)
 }

@@ -56,7 +56,7 @@ func (a *agreement) report(t *testing.T) {
 
 // check counts one case: ok says whether saker agrees; a case listed as a deliberate
 // difference must disagree, any other must agree.
-func (a *agreement) check(t *testing.T, key string, ok bool, reason string, differences map[string]string, format string, args ...any) {
+func (a *agreement) check(t *testing.T, key string, ok bool, differences map[string]string, format string, args ...any) {
 	t.Helper()
 	a.total++
 	if why, listed := differences[key]; listed {
@@ -83,7 +83,7 @@ func TestUpstreamParser(t *testing.T) {
 		for _, in := range inputs {
 			_, err := rules.ParseCondition(in)
 			want := c.kind != reject
-			a.check(t, in, (err == nil) == want, "", parserDifferences, "%q: libsinsp %s it, saker says %v", in, map[bool]string{true: "accepts", false: "rejects"}[want], err)
+			a.check(t, in, (err == nil) == want, parserDifferences, "%q: libsinsp %s it, saker says %v", in, map[bool]string{true: "accepts", false: "rejects"}[want], err)
 		}
 	}
 	a.report(t)
@@ -133,7 +133,7 @@ func TestUpstreamParserTrees(t *testing.T) {
 		if err == nil {
 			got = n.String()
 		}
-		a.check(t, c.in, err == nil && got == c.want, "", treeDifferences, "%q: got %q (%v), want %q", c.in, got, err, c.want)
+		a.check(t, c.in, err == nil && got == c.want, treeDifferences, "%q: got %q (%v), want %q", c.in, got, err, c.want)
 	}
 	a.report(t)
 }
@@ -198,7 +198,7 @@ func TestUpstreamParserPositions(t *testing.T) {
 		if err == nil {
 			got = positions(n)
 		}
-		a.check(t, c.in, got == c.want, "", nil, "%q: positions %q (%v), want %q", c.in, got, err, c.want)
+		a.check(t, c.in, got == c.want, nil, "%q: positions %q (%v), want %q", c.in, got, err, c.want)
 	}
 	a.report(t)
 }
@@ -242,7 +242,7 @@ func TestUpstreamEscaping(t *testing.T) {
 		if err == nil {
 			got = n.(*rules.Check).Value.Items[0]
 		}
-		a.check(t, c.quoted, (err != nil) == c.fail && got == c.want, "", nil, "%s: got %q (%v), want %q (fail %v)", c.quoted, got, err, c.want, c.fail)
+		a.check(t, c.quoted, (err != nil) == c.fail && got == c.want, nil, "%s: got %q (%v), want %q (fail %v)", c.quoted, got, err, c.want, c.fail)
 		if err == nil {
 			// saker's canonical text reads back as the same value.
 			back, err := rules.ParseCondition(n.String())
