@@ -15,8 +15,9 @@ import (
 //     getopt(args, optstring)[o] is the value of the last -o (its letter when it takes no
 //     value), missing when -o is absent.
 //
-// Arguments are fields, possibly transformed, or quoted literals. A missing argument makes
-// the result missing.
+// Arguments are fields, possibly transformed, quoted literals, numbers, or parenthesised lists
+// of those: join("-", (fd.name, fd.directory)), getopt(("-n", "x"), "n:"). A list is the
+// texts of its elements; a missing argument or element makes the result missing.
 
 // callOperand compiles a call of a multi-argument transformer.
 func (c *compiler) callOperand(f FieldRef) (operand, error) {
