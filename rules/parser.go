@@ -10,18 +10,18 @@ import (
 // MaxDepth caps the nesting of parentheses and `not` in one condition, as libsinsp does.
 const MaxDepth = 100
 
-// Operators of the condition language.
+// Operators of the condition language, by how libsinsp lexes them: a word operator on
+// strings needs a blank after it, the list operators and exists do not, and the ordering
+// operators take only numbers (or a transformed field).
 var (
-	symbolOps = []string{"==", "!=", "<=", ">=", "=", "<", ">"}
-	wordOps   = map[string]bool{
-		"contains": true, "icontains": true, "bcontains": true, "startswith": true,
-		"bstartswith": true, "endswith": true, "glob": true, "iglob": true, "regex": true,
-		"in": true, "intersects": true, "pmatch": true, "exists": true,
-	}
+	numOps       = []string{"<=", "<", ">=", ">"}
+	symStrOps    = []string{"==", "=", "!="}
+	wordStrOps   = []string{"glob", "iglob", "contains", "icontains", "bcontains", "startswith", "bstartswith", "endswith", "regex"}
+	listOpList   = []string{"intersects", "in", "pmatch"}
 	listOps      = map[string]bool{"in": true, "intersects": true, "pmatch": true}
 	modifiers    = map[string]bool{"oneof": true, "anyof": true, "allof": true}
 	transformers = map[string]bool{"tolower": true, "toupper": true, "b64": true, "basename": true, "len": true}
-	// callTransformers take several arguments, fields or quoted literals: join(sep, list),
+	// callTransformers take several arguments (see call.go): join(sep, list),
 	// concat(a, b, ...), getopt(args, optstring)[opt].
 	callTransformers = map[string]bool{"join": true, "concat": true, "getopt": true}
 )
@@ -381,16 +381,6 @@ func (p *parser) closeParen() {
 	}
 	p.i++
 }
-
-// Operators by how libsinsp lexes them: a word operator on strings needs a blank after it,
-// the list operators and exists do not, and the ordering operators take only numbers (or a
-// transformed field).
-var (
-	numOps     = []string{"<=", "<", ">=", ">"}
-	symStrOps  = []string{"==", "=", "!="}
-	wordStrOps = []string{"glob", "iglob", "contains", "icontains", "bcontains", "startswith", "bstartswith", "endswith", "regex"}
-	listOpList = []string{"intersects", "in", "pmatch"}
-)
 
 func (p *parser) parseOperation(f FieldRef, start int) Node {
 	p.skipSpace()
