@@ -3,6 +3,7 @@ package analyze
 import (
 	"bytes"
 
+	"saker/cgroups"
 	"saker/event"
 )
 
@@ -11,20 +12,26 @@ const hostID = "host"
 
 // Container is one container from a containerinfo snapshot record.
 type Container struct {
-	ID         string // 12 hex digits, as Falco's container.id
-	FullID     string
-	Name       []byte
-	Image      []byte
-	Repository []byte
-	Tag        []byte
-	Labels     []byte // NUL-terminated "key=value" items
-	Privileged bool
-	Mounts     []byte // NUL-terminated "source:dest:mode:rw:propagation" items
-	mountsText []byte
-	StartTS    uint64 // wall-clock ns
-	Runtime    []byte
-	PodName    []byte
-	Namespace  []byte
+	ID            string // 12 hex digits, as Falco's container.id
+	FullID        string
+	Name          []byte
+	Image         []byte
+	Repository    []byte
+	Tag           []byte
+	Labels        []byte // NUL-terminated "key=value" items
+	Privileged    bool
+	Mounts        []byte // NUL-terminated "source:dest:mode:rw:propagation" items
+	mountsText    []byte
+	StartTS       uint64 // wall-clock ns
+	Runtime       []byte
+	PodName       []byte
+	Namespace     []byte
+	PodUID        []byte
+	PodLabels     []byte // NUL-terminated "key=value" items
+	podLabelsText []byte
+	Digest        []byte // the image's digest, "sha256:..."
+	OCIRuntime    []byte // e.g. io.containerd.runc.v2
+	Source        []byte // where the metadata came from: docker, containerd:NAMESPACE, cgroup
 }
 
 func newContainer(e *event.Event) *Container {
@@ -43,6 +50,15 @@ func newContainer(e *event.Event) *Container {
 	c.Runtime = bytes.Clone(arg(e, 7))
 	c.PodName = labelValue(c.Labels, "io.kubernetes.pod.name")
 	c.Namespace = labelValue(c.Labels, "io.kubernetes.pod.namespace")
+	c.Digest = bytes.Clone(arg(e, 8))
+	c.PodUID = bytes.Clone(arg(e, 9))
+	if len(c.PodUID) == 0 {
+		c.PodUID = labelValue(c.Labels, "io.kubernetes.pod.uid")
+	}
+	c.PodLabels = bytes.Clone(arg(e, 10))
+	c.podLabelsText = event.AppendList(nil, c.PodLabels, ' ')
+	c.OCIRuntime = bytes.Clone(arg(e, 11))
+	c.Source = bytes.Clone(arg(e, 12))
 	return c
 }
 
@@ -125,23 +141,11 @@ func globMatch(pat, name []byte) bool {
 }
 
 // containerIDFromCgroups finds a container id in a process's cgroups text (as in
-// /proc/PID/cgroup, lines or NUL-separated): the 64-hex-digit id of docker, containerd,
-// cri-o and podman cgroup paths. It returns "host" when there is none.
+// /proc/PID/cgroup, lines or NUL-separated; see cgroups.ParseProc for the shapes known) and
+// returns its 12-digit short form, or "host" when there is none.
 func containerIDFromCgroups(cg []byte) string {
-	for i := 0; i+64 <= len(cg); i++ {
-		if !isHex(cg[i]) || (i > 0 && isHex(cg[i-1])) {
-			continue
-		}
-		j := i
-		for j < len(cg) && isHex(cg[j]) {
-			j++
-		}
-		if j-i == 64 {
-			return string(cg[i : i+12])
-		}
-		i = j
+	if r := cgroups.ParseProc(cg); r.ID != "" {
+		return r.ID[:12]
 	}
 	return hostID
 }
-
-func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' }

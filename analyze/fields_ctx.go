@@ -16,6 +16,20 @@ func (s *State) container() *Container {
 	return s.containers[s.proc.ContainerID]
 }
 
+// labelField returns the field whose argument is a label key, its value taken from the
+// label list list returns; no value when the container lacks the label.
+func labelField(list func(c *Container) []byte) func(s *State, arg string) (rules.Extractor, error) {
+	return func(s *State, key string) (rules.Extractor, error) {
+		return strField(func(*event.Event) ([]byte, bool) {
+			c := s.container()
+			if c == nil {
+				return nil, false
+			}
+			return nonEmpty(labelValue(list(c), key))
+		}), nil
+	}
+}
+
 func ctrStr(name string, get func(c *Container) ([]byte, bool)) {
 	fields[name] = noArg(func(s *State) rules.Extractor {
 		return strField(func(*event.Event) ([]byte, bool) {
@@ -121,6 +135,12 @@ func init() {
 	ctrStr("container.type", func(c *Container) ([]byte, bool) { return nonEmpty(c.Runtime) })
 	ctrStr("k8s.pod.name", func(c *Container) ([]byte, bool) { return nonEmpty(c.PodName) })
 	ctrStr("k8s.ns.name", func(c *Container) ([]byte, bool) { return nonEmpty(c.Namespace) })
+	ctrStr("k8s.pod.uid", func(c *Container) ([]byte, bool) { return nonEmpty(c.PodUID) })
+	ctrStr("k8s.pod.labels", func(c *Container) ([]byte, bool) { return nonEmpty(c.podLabelsText) })
+	ctrStr("container.image.digest", func(c *Container) ([]byte, bool) { return nonEmpty(c.Digest) })
+	// k8s.pod.label[KEY] and container.label[KEY] are the value of one label.
+	fields["k8s.pod.label"] = labelField(func(c *Container) []byte { return c.PodLabels })
+	fields["container.label"] = labelField(func(c *Container) []byte { return c.Labels })
 	fields["container.privileged"] = noArg(func(s *State) rules.Extractor {
 		return boolField(func(*event.Event) (bool, bool) {
 			c := s.container()

@@ -300,6 +300,32 @@ func TestPathSyscallsAndContainers(t *testing.T) {
 	})
 }
 
+// TestKubernetesContainerFields: a CRI container's record as capture writes it from
+// containerd (namespace k8s.io), read through the k8s.* and container.* fields.
+func TestKubernetesContainerFields(t *testing.T) {
+	const uid = "0b7c5a2e-1f3d-4c6b-9a8e-7d6c5b4a3f21"
+	ci := ev(0, event.KindContainerinfo, 0, 0, 0, A{
+		"id": event.Str(minerCID), "name": event.Str("miner"), "image": event.Str("docker.io/library/shop-web:2.0"),
+		"labels": list("io.kubernetes.container.name=miner", "io.kubernetes.pod.name=web-7d9f",
+			"io.kubernetes.pod.namespace=shop", "io.kubernetes.pod.uid="+uid),
+		"image_digest": event.Str("sha256:0123abcd"), "pod_labels": list("app=web", "tier=front"),
+		"runtime": event.Str("containerd"), "oci_runtime": event.Str("io.containerd.runc.v2"), "source": event.Str("containerd:k8s.io"),
+	})
+	evs := []event.Event{ci,
+		procinfo(400, 1, "sh", "/bin/sh", nil, "/", 0, "0::/kubepods/besteffort/pod"+uid+"/"+minerCID),
+		ev(1, event.KindChmod, 400, 400, 0, A{"filename": event.Str("/tmp/x"), "mode": event.Int(0o755)}),
+	}
+	_, p, last := replayState(t, Hooks{}, evs...)
+	checkFields(t, p, last, []want{
+		{"container.id", "", minerCID[:12]}, {"container.name", "", "miner"},
+		{"container.image.repository", "", "docker.io/library/shop-web"}, {"container.image.tag", "", "2.0"},
+		{"container.image.digest", "", "sha256:0123abcd"}, {"container.type", "", "containerd"},
+		{"k8s.pod.name", "", "web-7d9f"}, {"k8s.ns.name", "", "shop"}, {"k8s.pod.uid", "", uid},
+		{"k8s.pod.labels", "", "app=web tier=front"}, {"k8s.pod.label", "tier", "front"}, {"k8s.pod.label", "nosuch", "<NA>"},
+		{"container.label", "io.kubernetes.container.name", "miner"}, {"container.privileged", "", "false"},
+	})
+}
+
 func TestMissingFields(t *testing.T) {
 	evs := []event.Event{ev(0, event.KindUserinfo, 0, 0, 0, A{"uid": event.Int(0), "name": event.Str("root")})}
 	_, p, last := replayState(t, Hooks{}, evs...)

@@ -16,14 +16,15 @@ const module = "saker"
 // allowed maps a package (top-level directory) to the saker packages it may import.
 var allowed = map[string][]string{
 	"event":        {},
+	"cgroups":      {},
 	"capfile":      {"event"},
 	"rules":        {"event"},
 	"github":       {"event"},
 	"dns":          {"event"},
 	"replay":       {"event", "capfile"},
 	"replay/scap":  {"event", "capfile"},
-	"analyze":      {"event", "rules", "replay", "replay/scap", "dns", "capfile", "github"},
-	"capture":      {"event", "capfile"},
+	"analyze":      {"event", "rules", "replay", "replay/scap", "dns", "capfile", "github", "cgroups"},
+	"capture":      {"event", "capfile", "cgroups"},
 	"reports":      {"event", "rules", "analyze", "replay", "dns", "capfile"},
 	"internal/cli": {"*"},
 	"internal/lab": {"*"},
@@ -102,6 +103,8 @@ func TestThirdPartyConfinement(t *testing.T) {
 		"github.com/duckdb/duckdb-go": {"reports"},
 		// Packet decoding is dns's; capture writes the packets it reads as pcapng.
 		"github.com/google/gopacket": {"dns", "capture"},
+		"github.com/containerd":      {"capture"},
+		"google.golang.org/grpc":     {"capture"},
 	}
 	for _, p := range listPackages(t) {
 		from := group(p.ImportPath)
@@ -120,7 +123,7 @@ func TestPureGo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds several packages")
 	}
-	cmd := exec.Command("go", "build", "./event/...", "./capfile/...", "./dns/...", "./replay/...", "./rules/...", "./analyze/...", "./github/...")
+	cmd := exec.Command("go", "build", "./event/...", "./cgroups/...", "./capfile/...", "./dns/...", "./replay/...", "./rules/...", "./analyze/...", "./github/...")
 	cmd.Dir = "../.."
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {

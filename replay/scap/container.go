@@ -15,6 +15,8 @@ type scapContainerJSON struct {
 		ID          string            `json:"id"`
 		Name        string            `json:"name"`
 		Image       string            `json:"image"`
+		ImageDigest string            `json:"imagedigest"`
+		PodLabels   map[string]string `json:"pod_sandbox_labels"`
 		Type        int               `json:"type"`
 		Privileged  bool              `json:"privileged"`
 		Labels      map[string]string `json:"labels"`
@@ -54,16 +56,10 @@ func spreadScapContainer(e *event.Event) bool {
 		runtime = strconv.Itoa(ct.Type)
 	}
 	set("runtime", []byte(runtime))
-	keys := make([]string, 0, len(ct.Labels))
-	for key := range ct.Labels {
-		keys = append(keys, key)
-	}
-	sort.Strings(keys)
-	var list []byte
-	for _, key := range keys {
-		list = event.AppendListItem(list, key+"="+ct.Labels[key])
-	}
+	list := labelList(ct.Labels)
 	set("labels", list)
+	set("image_digest", []byte(ct.ImageDigest))
+	set("pod_labels", labelList(ct.PodLabels))
 	list = nil
 	for _, m := range ct.Mounts {
 		list = event.AppendListItem(list, m.Source+":"+m.Destination)
@@ -76,4 +72,18 @@ func spreadScapContainer(e *event.Event) bool {
 		e.Args[k.ParamIndex("start_ts")].Int = ct.CreatedTime * 1e9
 	}
 	return true
+}
+
+// labelList returns labels as sorted "key=value" list items.
+func labelList(labels map[string]string) []byte {
+	keys := make([]string, 0, len(labels))
+	for key := range labels {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	var list []byte
+	for _, key := range keys {
+		list = event.AppendListItem(list, key+"="+labels[key])
+	}
+	return list
 }
