@@ -15,26 +15,27 @@ const module = "saker"
 
 // allowed maps a package (top-level directory) to the saker packages it may import.
 var allowed = map[string][]string{
-	"event":        {},
-	"cgroups":      {},
-	"capfile":      {"event"},
-	"rules":        {"event"},
-	"github":       {"event"},
-	"dns":          {"event"},
-	"replay":       {"event", "capfile"},
-	"replay/scap":  {"event", "capfile"},
-	"analyze":      {"event", "rules", "replay", "replay/scap", "dns", "capfile", "github", "cgroups"},
-	"capture":      {"event", "capfile", "cgroups"},
-	"reports":      {"event", "rules", "analyze", "replay", "dns", "capfile"},
-	"internal/cli": {"*"},
-	"internal/lab": {"*"},
-	"cmd/saker":    {"internal/cli"},
+	"event":            {},
+	"cgroups":          {},
+	"capfile":          {"event"},
+	"rules":            {"event"},
+	"github":           {"event"},
+	"dns":              {"event"},
+	"replay":           {"event", "capfile"},
+	"replay/scap":      {"event", "capfile"},
+	"analyze":          {"event", "rules", "replay", "replay/scap", "dns", "capfile", "github", "cgroups"},
+	"capture":          {"event", "capfile", "cgroups"},
+	"reports":          {"event", "rules", "analyze", "replay", "dns", "capfile"},
+	"internal/cli":     {"*"},
+	"internal/lab":     {"*"},
+	"internal/ctrtest": {},
+	"cmd/saker":        {"internal/cli"},
 }
 
 // group returns the architecture package a module import path belongs to.
 func group(path string) string {
 	rel := strings.TrimPrefix(strings.TrimPrefix(path, module), "/")
-	for _, two := range []string{"internal/cli", "internal/lab", "cmd/saker", "internal/archtest", "replay/scap"} {
+	for _, two := range []string{"internal/cli", "internal/lab", "internal/ctrtest", "cmd/saker", "internal/archtest", "replay/scap"} {
 		if rel == two || strings.HasPrefix(rel, two+"/") {
 			return two
 		}
