@@ -37,11 +37,15 @@ type Ref struct {
 func Parse(path string) Ref {
 	var ref Ref
 	var pod string
+	kube := false // below kubepods: kubelet's pod cgroups, where a bare id is CRI containerd's
 	comps := strings.Split(path, "/")
 	for i, c := range comps {
 		if u, ok := podUID(c); ok {
-			pod = u
+			pod, kube = u, true
 			continue
+		}
+		if strings.HasPrefix(c, "kubepods") {
+			kube = true
 		}
 		id, rt, ok := containerComponent(c)
 		if !ok {
@@ -49,7 +53,7 @@ func Parse(path string) Ref {
 		}
 		r := Ref{ID: id, Runtime: rt}
 		switch {
-		case pod != "":
+		case kube:
 			r.PodUID = pod
 			if rt == "" {
 				r.Runtime = Containerd // cgroupfs driver: containerd names the leaf by the bare id
@@ -62,7 +66,7 @@ func Parse(path string) Ref {
 			// containerd's own (non-CRI) cgroups: /NAMESPACE/ID.
 			r.Runtime, r.Namespace = Containerd, comps[1]
 		}
-		ref, pod = r, "" // a bare id elsewhere: a container of a runtime the path does not name
+		ref, pod, kube = r, "", false // a bare id elsewhere: a container of a runtime the path does not name
 	}
 	return ref
 }

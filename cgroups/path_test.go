@@ -58,7 +58,7 @@ func TestParse(t *testing.T) {
 		{"short id", "/docker/" + id[:12], Ref{}},
 		{"upper-case hex is not an id", "/docker/" + strings.ToUpper(id), Ref{}},
 		{"65 digits", "/docker/" + id + "0", Ref{}},
-		{"bad pod uid", "/kubepods/besteffort/podxyz/" + id, Ref{ID: id, Runtime: ""}},
+		{"bad pod uid", "/kubepods/besteffort/podxyz/" + id, Ref{ID: id, Runtime: Containerd}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
