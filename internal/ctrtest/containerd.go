@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Containerd is a containerd daemon started for one test, with its API at Socket.
@@ -65,6 +66,7 @@ type RunSpec struct {
 	Namespace, Image, ID string
 	Cgroup               string            // cgroups path; "" lets containerd choose /NAMESPACE/ID
 	Labels               map[string]string // containerd labels (CRI keeps the pod's there)
+	Annotations          map[string]string // OCI spec annotations (CRI names the pod's sandbox there)
 	Mounts               []string          // "source:dest:options" bind mounts (ctr --mount)
 	Privileged           bool
 	NetNS                string   // a network namespace to join (path); "" gives an empty one
@@ -84,6 +86,9 @@ func (c *Containerd) Run(t testing.TB, s RunSpec) {
 	}
 	for k, v := range s.Labels {
 		args = append(args, "--label", k+"="+v)
+	}
+	for k, v := range s.Annotations {
+		args = append(args, "--annotation", k+"="+v)
 	}
 	for _, m := range s.Mounts {
 		src, rest, _ := strings.Cut(m, ":")
@@ -111,7 +116,7 @@ func (c *Containerd) Delete(t testing.TB, ns, id, cgroup string) {
 		if _, err := runErr("ctr", append(base, "task", "delete", id)...); err == nil || strings.Contains(err.Error(), "not found") {
 			break
 		}
-		runErr("sleep", "0.05")
+		time.Sleep(50 * time.Millisecond)
 	}
 	runErr("ctr", append(base, "container", "delete", id)...)
 	if cgroup == "" {

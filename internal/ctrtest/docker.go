@@ -96,7 +96,9 @@ func (d *Dockerd) ImportImage(t testing.TB, name, rootfs string) string {
 	if err := d.API("POST", "/images/create?fromSrc=-&repo="+repo+"&tag="+tag, layer, nil); err != nil {
 		t.Fatal(err)
 	}
-	var img struct{ ID string `json:"Id"` }
+	var img struct {
+		ID string `json:"Id"`
+	}
 	if err := d.API("GET", "/images/"+name+"/json", nil, &img); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +110,9 @@ func (d *Dockerd) ImportImage(t testing.TB, name, rootfs string) string {
 // id. Cleanup removes it (forced) and its cgroup.
 func (d *Dockerd) Create(t testing.TB, name string, spec map[string]any) string {
 	t.Helper()
-	var created struct{ ID string `json:"Id"` }
+	var created struct {
+		ID string `json:"Id"`
+	}
 	if err := d.API("POST", "/containers/create?name="+name, spec, &created); err != nil {
 		t.Fatal(err)
 	}

@@ -10,21 +10,36 @@ import (
 	"testing"
 )
 
-// hostState is what a runtime could leave behind on the host.
+// hostState is what a runtime could leave behind on the host. Only what the runtimes make is
+// read, so that other packages' tests running beside this one (go test runs packages in
+// parallel) do not count: cgroups in the runtimes' places, mounts in their directories,
+// their interfaces and firewall chains, the forwarding switch.
 type hostState struct {
 	links, cgroups, mounts []string
-	iptables             string
+	iptables, forward      string
+}
+
+// runtimePlaces are what runc, containerd and dockerd name their cgroups, mounts and
+// interfaces after (the cgroup parents of ctr and CRI-style containers and dockerd's, the
+// directories this package gives the daemons, Docker's default bridge and veths).
+var runtimePlaces = []string{"/default", "/docker", "/kubepods", "/k8s.io", "/moby", "/sk-", "/var/lib/docker",
+	"/var/lib/containerd", "/run/docker", "/run/containerd"}
+
+func runtimePlace(p string) bool {
+	return slices.ContainsFunc(runtimePlaces, func(pl string) bool { return strings.Contains(p, pl) })
 }
 
 func readHostState(t *testing.T) hostState {
 	var s hostState
 	ents, _ := os.ReadDir("/sys/class/net")
 	for _, e := range ents {
-		s.links = append(s.links, e.Name())
+		if n := e.Name(); strings.HasPrefix(n, "docker") || strings.HasPrefix(n, "veth") || strings.HasPrefix(n, "br-") {
+			s.links = append(s.links, n)
+		}
 	}
 	for _, root := range CgroupRoots() {
 		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err == nil && d.IsDir() {
+			if err == nil && d.IsDir() && runtimePlace(strings.TrimPrefix(p, root)) {
 				s.cgroups = append(s.cgroups, p)
 			}
 			return nil
@@ -32,7 +47,7 @@ func readHostState(t *testing.T) hostState {
 	}
 	b, _ := os.ReadFile("/proc/self/mountinfo")
 	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) > 4 {
+		if f := strings.Fields(l); len(f) > 4 && runtimePlace(f[4]) {
 			s.mounts = append(s.mounts, f[4])
 		}
 	}
@@ -40,11 +55,16 @@ func readHostState(t *testing.T) hostState {
 	if _, err := exec.LookPath("iptables-save"); err == nil {
 		out, _ := exec.Command("iptables-save").Output()
 		for _, l := range strings.Split(string(out), "\n") {
-			if !strings.HasPrefix(l, "#") { // comments carry the time
-				s.iptables += l + "\n"
+			if strings.HasPrefix(l, ":FORWARD ") { // the policy, without the packet counters
+				l = strings.Join(strings.Fields(l)[:2], " ")
+			} else if !strings.Contains(l, "DOCKER") {
+				continue
 			}
+			s.iptables += l + "\n"
 		}
 	}
+	fw, _ := os.ReadFile("/proc/sys/net/ipv4/ip_forward")
+	s.forward = string(fw)
 	return s
 }
 
@@ -101,8 +121,10 @@ func TestTeardownLeavesNothing(t *testing.T) {
 	diff("interface", before.links, after.links)
 	diff("cgroup", before.cgroups, after.cgroups)
 	diff("mount", before.mounts, after.mounts)
+	if before.forward != after.forward {
+		t.Errorf("ip_forward changed from %q to %q", before.forward, after.forward)
+	}
 	if before.iptables != after.iptables {
 		t.Errorf("iptables changed:\nbefore\n%s\nafter\n%s", before.iptables, after.iptables)
 	}
 }
-
