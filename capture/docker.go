@@ -27,10 +27,9 @@ const DefaultDockerSocket = "/var/run/docker.sock"
 // with it the start of recording, by at most this much.
 const dockerTimeout = 2 * time.Second
 
-// criSockets are the CRI runtimes' sockets. Their API is gRPC, which saker does not speak, so
-// the capture only notes in the manifest that they are present and were not asked.
+// criSockets are the sockets of runtimes saker does not ask (CRI-O speaks only the CRI API):
+// the capture notes in the manifest that they are present and were not asked.
 var criSockets = []struct{ runtime, path string }{
-	{"containerd", "/run/containerd/containerd.sock"},
 	{"cri-o", "/run/crio/crio.sock"},
 }
 
@@ -83,6 +82,7 @@ type dockerContainer struct {
 	ID      string `json:"Id"`
 	Name    string `json:"Name"`
 	Created string `json:"Created"`
+	ImageID string `json:"Image"` // the image's id, sha256:...
 	Config  struct {
 		Image  string            `json:"Image"`
 		Labels map[string]string `json:"Labels"`
@@ -134,6 +134,33 @@ func (c *dockerClient) inspect(ctx context.Context, id string) (*dockerContainer
 	return nil, fmt.Errorf("container %s: %s: %s", id, resp.Status, msg.Message)
 }
 
+// repoDigest returns the registry digest ("sha256:...") of image (a name or id) from the
+// engine's image record, "" when the image has none (built or imported locally, never
+// pushed or pulled) or the engine does not answer.
+func (c *dockerClient) repoDigest(ctx context.Context, image string) string {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://docker/images/"+url.PathEscape(image)+"/json", nil)
+	if err != nil {
+		return ""
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var img struct {
+		RepoDigests []string `json:"RepoDigests"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(&img) != nil {
+		return ""
+	}
+	for _, d := range img.RepoDigests {
+		if _, dg, ok := strings.Cut(d, "@"); ok {
+			return dg
+		}
+	}
+	return ""
+}
+
 // args returns the containerinfo parameters of dc, in Falco's forms: the name without
 // Docker's leading slash, labels and mounts as sorted and ordered list items
 // ("key=value", "source:dest:mode:rw:propagation"), start_ts as wall-clock ns.
@@ -153,6 +180,7 @@ func (dc *dockerContainer) args() map[string]event.Arg {
 	a := map[string]event.Arg{
 		"name": event.Str(strings.TrimPrefix(dc.Name, "/")), "image": event.Str(dc.Config.Image),
 		"labels": event.Bytes(labels), "privileged": event.Int(priv), "mounts": event.Bytes(mounts),
+		"source": event.Str("docker"),
 	}
 	// A container that never started has StartedAt "0001-01-01T00:00:00Z".
 	for _, ts := range []string{dc.State.StartedAt, dc.Created} {

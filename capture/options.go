@@ -24,10 +24,16 @@ type Options struct {
 	// NoDNS disables DNS packet capture.
 	NoDNS bool
 	// DockerSocket is the unix socket of the Docker Engine API to ask for the name, image,
-	// labels, privilege, mounts and start time of the containers seen in the /proc snapshot.
+	// labels, privilege, mounts and start time of the containers seen in the /proc snapshot
+	// and of those whose first process starts during the capture.
 	// Empty: the path of $DOCKER_HOST when it is a unix:// address, else DefaultDockerSocket
 	// when it exists. Without an engine, containers have only their id and runtime.
 	DockerSocket string
+	// ContainerdSocket is the unix socket of containerd's API, asked (in the container's
+	// namespace from its cgroup path, then k8s.io, moby and default) for the image, digest,
+	// labels, pod, runtime, creation time, privilege and mounts of containers. Empty:
+	// DefaultContainerdSocket when it exists.
+	ContainerdSocket string
 	// Status receives a status line while capturing (redrawn in place when it is a terminal)
 	// and the final summary. Nil discards both.
 	Status io.Writer
@@ -35,6 +41,10 @@ type Options struct {
 	// written: everything that happens afterwards is recorded.
 	Ready chan<- struct{}
 }
+
+// DefaultContainerdSocket is where containerd's API listens on Kubernetes nodes and Docker
+// hosts alike.
+const DefaultContainerdSocket = "/run/containerd/containerd.sock"
 
 // DefaultSnaplen is the payload snippet size used when Options.Snaplen is 0.
 const DefaultSnaplen = 256

@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,7 +53,9 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	c := &capturer{sensor: s, w: w, start: time.Now()}
+	meta := newContainerMeta(o.DockerSocket, o.ContainerdSocket)
+	defer meta.close()
+	c := &capturer{sensor: s, w: w, start: time.Now(), watch: startContainerWatch(w, meta)}
 	w.UpdateManifest(func(m *capfile.Manifest) {
 		m.Host, _ = os.Hostname()
 		m.Kernel = readTrim("/proc/sys/kernel/osrelease")
@@ -80,12 +83,10 @@ func Run(ctx context.Context, o Options) error {
 			cancel(err)
 		}
 	}()
-	ctrCaps, err := writeSnapshot(runCtx, w, &c.snapshot, o.DockerSocket)
-	if err != nil {
+	if err := writeSnapshot(runCtx, w, &c.snapshot, meta); err != nil {
 		fmt.Fprintf(o.Status, "saker: /proc snapshot: %v\n", err)
-		ctrCaps = append(ctrCaps, capfile.Capability{Name: "container_metadata", Reason: "the /proc snapshot failed: " + err.Error()})
 	}
-	w.UpdateManifest(func(m *capfile.Manifest) { m.Captured = append(m.Captured, ctrCaps...) })
+	setCapabilities(w, meta.capabilities())
 
 	var stopDNS func() error
 	if o.NoDNS {
@@ -111,6 +112,8 @@ func Run(ctx context.Context, o Options) error {
 	s.links = nil
 	s.rd.Flush()
 	wg.Wait()
+	c.watch.stop()
+	setCapabilities(w, meta.capabilities())
 	var errs []error
 	if stopDNS != nil {
 		if err := stopDNS(); err != nil {
@@ -130,6 +133,8 @@ func Run(ctx context.Context, o Options) error {
 		maps.Copy(m.Counters, progCounters)
 		m.Counters["sensor_records"] = st.Records
 		m.Counters["snapshot_records"] = st.Snapshot
+		m.Counters["container_records_live"] = c.watch.records.Load()
+		m.Counters["container_lookups_dropped"] = c.watch.dropped.Load()
 		m.Counters["sensor_bytes"] = uint64(st.Bytes)
 		m.Counters["lost"] = st.LostTotal()
 	})
@@ -187,6 +192,17 @@ type capturer struct {
 	records  atomic.Uint64
 	bytes    atomic.Int64
 	snapshot atomic.Uint64
+	watch    *containerWatch
+}
+
+// setCapabilities puts caps in the manifest, replacing those of the same names.
+func setCapabilities(w *capfile.Writer, caps []capfile.Capability) {
+	w.UpdateManifest(func(m *capfile.Manifest) {
+		m.Captured = slices.DeleteFunc(m.Captured, func(c capfile.Capability) bool {
+			return slices.ContainsFunc(caps, func(n capfile.Capability) bool { return n.Name == c.Name })
+		})
+		m.Captured = append(m.Captured, caps...)
+	})
 }
 
 // readLoop copies ring-buffer records into the bundle until Run flushes the reader
@@ -219,6 +235,7 @@ func (c *capturer) readLoop() error {
 		}
 		c.records.Add(1)
 		c.bytes.Add(int64(len(p)))
+		c.watch.record(p)
 	}
 }
 

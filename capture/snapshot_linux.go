@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"saker/capfile"
+	"saker/cgroups"
 	"saker/event"
 )
 
@@ -47,16 +48,15 @@ func (s *snapshotWriter) emit(kind string, args map[string]event.Arg) error {
 }
 
 // writeSnapshot records users, groups, every process with its open fds and environment, and
-// the containers seen in cgroup paths, with their metadata when a Docker Engine answers (see
-// snapshotWriter.containers; dockerSock is Options.DockerSocket). Processes that exit while it
-// runs are skipped. It returns the manifest capabilities of container metadata.
-func writeSnapshot(ctx context.Context, w *capfile.Writer, n *atomic.Uint64, dockerSock string) ([]capfile.Capability, error) {
+// the containers seen in cgroup paths, with what the runtimes say of them (see
+// containerMeta.args). Processes that exit while it runs are skipped.
+func writeSnapshot(ctx context.Context, w *capfile.Writer, n *atomic.Uint64, meta *containerMeta) error {
 	s := &snapshotWriter{w: w, ts: capfile.Boottime(), n: n}
 	if err := s.users("/etc/passwd"); err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.groups("/etc/group"); err != nil {
-		return nil, err
+		return err
 	}
 	// Socket tables are per network namespace: read them once per namespace, through the
 	// first process seen in it, so that containers' and pods' sockets get their tuples.
@@ -64,9 +64,9 @@ func writeSnapshot(ctx context.Context, w *capfile.Writer, n *atomic.Uint64, doc
 	nsSocks := map[string]map[uint64]sockInfo{hostNS: readSockets("/proc/net")}
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
-		return nil, err
+		return err
 	}
-	containers := map[string]string{}
+	containers := map[string]cgroups.Ref{}
 	self := os.Getpid()
 	for _, d := range ents {
 		pid, err := strconv.Atoi(d.Name())
@@ -77,15 +77,15 @@ func writeSnapshot(ctx context.Context, w *capfile.Writer, n *atomic.Uint64, doc
 		if !ok {
 			continue
 		}
-		if id, rt := containerID(p.cgroup); id != "" {
-			containers[id] = rt
+		if ref := cgroups.Parse(p.cgroup); ref.ID != "" {
+			containers[ref.ID] = ref
 		}
 		args := p.args()
 		if err := s.emit("procinfo", args); err != nil {
-			return nil, err
+			return err
 		}
 		if err := s.threads(pid, p, args); err != nil {
-			return nil, err
+			return err
 		}
 		ns := netnsOf(d.Name())
 		socks, ok := nsSocks[ns]
@@ -94,10 +94,10 @@ func writeSnapshot(ctx context.Context, w *capfile.Writer, n *atomic.Uint64, doc
 			nsSocks[ns] = socks
 		}
 		if err := s.fds(pid, socks); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return s.containers(ctx, containers, dockerSock)
+	return s.containers(ctx, containers, meta)
 }
 
 // netnsOf names the network namespace of a /proc entry ("self" or a pid) by its link target,
@@ -230,6 +230,16 @@ func readProc(pid int) (proc, bool) {
 		for _, l := range strings.Split(string(b), "\n") {
 			if rest, ok := strings.CutPrefix(l, "0::"); ok {
 				p.cgroup = rest
+			}
+		}
+		if p.cgroup == "" {
+			// A cgroup v1 host has no unified line: take the hierarchy naming a container
+			// (runtimes give a container one path in every hierarchy).
+			for _, l := range strings.Split(string(b), "\n") {
+				if _, path, ok := strings.Cut(l[strings.IndexByte(l, ':')+1:], ":"); ok && cgroups.Parse(path).ID != "" {
+					p.cgroup = path
+					break
+				}
 			}
 		}
 	}

@@ -22,24 +22,6 @@ func TestSyscallKinds(t *testing.T) {
 	}
 }
 
-func TestContainerID(t *testing.T) {
-	const id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	for _, c := range []struct{ cgroup, id, runtime string }{
-		{"/system.slice/docker-" + id + ".scope", id, "docker"},
-		{"/docker/" + id, id, "docker"},
-		{"/kubepods.slice/kubepods-burstable.slice/kubepods-pod1.slice/cri-containerd-" + id + ".scope", id, "containerd"},
-		{"/machine.slice/libpod-" + id + ".scope/container", id, "podman"},
-		{"/kubepods.slice/kubepods-besteffort.slice/crio-" + id + ".scope", id, "cri-o"},
-		{"/kubepods/burstable/pod5f2d/" + id, id, "containerd"},
-		{"/user.slice/user-1000.slice/session-2.scope", "", ""},
-	} {
-		got, rt := containerID(c.cgroup)
-		if got != c.id || rt != c.runtime {
-			t.Errorf("%s: got %q %q, want %q %q", c.cgroup, got, rt, c.id, c.runtime)
-		}
-	}
-}
-
 func TestParseHexAddr(t *testing.T) {
 	for in, want := range map[string]string{
 		"0100007F:1F90":                         "127.0.0.1:8080",

@@ -22,6 +22,7 @@ type captureOptions struct {
 	snaplen  int
 	noDNS    bool
 	docker   string
+	ctrd     string
 }
 
 func newCaptureCmd(s *streams) *cobra.Command {
@@ -45,12 +46,13 @@ zstd-compressed segments listed with their SHA-256 in manifest.json. Stop it wit
 	f.IntVar(&o.snaplen, "snaplen", 256, "bytes of socket payload to keep per send/receive")
 	f.BoolVar(&o.noDNS, "no-dns", false, "do not record DNS packets")
 	f.StringVar(&o.docker, "docker-socket", "", "Docker Engine socket to ask for container names, images and labels (default: $DOCKER_HOST, else /var/run/docker.sock when present)")
+	f.StringVar(&o.ctrd, "containerd-socket", "", "containerd socket to ask for container images, pods and labels (default: "+capture.DefaultContainerdSocket+" when present)")
 	_ = c.MarkFlagRequired("output")
 	return c
 }
 
 func runCapture(s *streams, o *captureOptions) error {
-	opts := capture.Options{Dir: o.out, Snaplen: o.snaplen, NoDNS: o.noDNS, Status: s.err, DockerSocket: o.docker}
+	opts := capture.Options{Dir: o.out, Snaplen: o.snaplen, NoDNS: o.noDNS, Status: s.err, DockerSocket: o.docker, ContainerdSocket: o.ctrd}
 	if o.duration != "" {
 		d, err := time.ParseDuration(o.duration)
 		if err != nil || d <= 0 {
