@@ -2,8 +2,11 @@
 # Installs what saker's test suite needs on a fresh Debian machine of the project's kind:
 # Debian packages for the tests that drive real tools (tshark reads DNS segments, sysdig reads
 # .scap files, chromium renders the HTML report, clang and bpftool rebuild the BPF objects,
-# iproute2 builds the attack lab's network namespaces). Without root, or without apt-get, it
-# only reports what is missing; the tests that need a missing tool skip and name it.
+# iproute2 builds the attack lab's network namespaces, containerd, runc and dockerd are the
+# real runtimes the container tests start on private sockets, busybox-static is what their
+# images are made of). Nothing here starts a daemon: the tests start and stop their own.
+# Without root, or without apt-get, it only reports what is missing; the tests that need a
+# missing tool skip and name it.
 set -eu
 
 need=""
@@ -17,6 +20,11 @@ have llvm-strip || need="$need llvm"
 have bpftool  || need="$need bpftool"
 have ip       || need="$need iproute2"
 have zstd     || need="$need zstd"
+have containerd || need="$need containerd"
+have runc     || need="$need runc"
+have dockerd  || need="$need docker.io"
+# The images' /bin/busybox must be static: Debian's dynamic busybox cannot run in them.
+dpkg-query -W -f '${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || need="$need busybox-static"
 
 if [ -z "$need" ]; then
 	exit 0
