@@ -70,12 +70,12 @@ func ParseFindings(b []byte) ([]Finding, error) {
 // fieldText renders a JSON output field value: strings as they are, null as <NA>, other
 // values as their JSON text.
 func fieldText(raw json.RawMessage) string {
+	if string(raw) == "null" { // before Unmarshal, which takes null into a string as ""
+		return "<NA>"
+	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err == nil {
 		return s
-	}
-	if string(raw) == "null" {
-		return "<NA>"
 	}
 	return string(raw)
 }
