@@ -167,6 +167,10 @@ func TestDefaultRules(t *testing.T) {
 		{"payload xmrig login", pay, true, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:80"), one(send(12, 900, 5, xmrigLogin)))},
 		{"payload stratum subscribe", pay, true, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:8080"), one(send(12, 900, 5, stratumSubscribe)))},
 		{"payload eth_submitLogin", pay, true, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:8008"), one(send(12, 900, 5, `{"id":1,"jsonrpc":"2.0","method":"eth_submitLogin","params":["0xabc"]}`+"\n")))},
+		{"payload xmrig submit", pay, true, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:443"), one(send(12, 900, 5, xmrigSubmit)))},
+		{"payload xmrig keepalived", pay, true, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:443"), one(send(12, 900, 5, xmrigKeepalived)))},
+		{"payload pool login reply", pay, true, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:443"), one(recv(12, 900, 5, poolLoginReply[:256])))},
+		{"payload pool job", pay, true, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:443"), one(recv(12, 900, 5, poolJob)))},
 		{"payload http", pay, false, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:80"), one(send(12, 900, 5, "GET /login HTTP/1.1\r\nHost: example.com\r\n\r\n")))},
 		{"payload login without agent", pay, false, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:80"), one(send(12, 900, 5, `{"method":"login","params":{"user":"bob"}}`)))},
 		{"dns pool response", dnsR, true, "", one(dnsEvent(10, "Pool.SupportXMR.com", true))},
@@ -219,6 +223,11 @@ func TestDefaultRules(t *testing.T) {
 			t.Errorf("default rule %q: enabled, desc, output and a MITRE technique tag are required", r.Name)
 		}
 	}
+}
+
+// recv is a read of data on fd.
+func recv(ts uint64, pid uint32, fd int64, data string) event.Event {
+	return ev(ts, event.KindRead, pid, pid, int64(len(data)), A{"fd": event.Int(fd), "size": event.Int(int64(len(data))), "data": event.Str(data)})
 }
 
 // dnsEvent is a dns meta event as replay makes it from a captured message.
