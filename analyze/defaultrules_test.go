@@ -118,7 +118,9 @@ func TestDefaultRules(t *testing.T) {
 		pay   = "Mining Protocol in Socket Payload"
 		dnsR  = "DNS Lookup of Mining Pool Domain"
 		msr   = "Msr Kernel Module Loaded"
+		msrA  = "Msr Kernel Module Load Attempted"
 		huge  = "Huge Pages Raised"
+		hugeR = "Huge Pages Released"
 		flags = "Miner Command-Line Flags"
 		memfd = "Fileless Execution from Memfd"
 		tmp   = "Execution from Temporary Directory"
@@ -183,11 +185,19 @@ func TestDefaultRules(t *testing.T) {
 		{"msr finit_module", msr, true, "", one(
 			ev(10, event.KindOpenat, 900, 900, 6, A{"dirfd": event.Int(atFDCWD), "name": event.Str("/lib/modules/6.8.0-45-generic/kernel/arch/x86/kernel/msr.ko.zst"), "flags": event.Int(0o2000000)}),
 			ev(11, event.KindFinitModule, 900, 900, 0, A{"fd": event.Int(6), "uargs": event.Str("allow_writes=on")}))},
-		{"msr modprobe", msr, true, "", shell(10, 950, "/usr/sbin/modprobe", "modprobe", "msr", "allow_writes=on")},
-		{"modprobe other", msr, false, "", shell(10, 950, "/usr/sbin/modprobe", "modprobe", "nf_conntrack")},
-		{"hugepages write", huge, true, "", one(ev(10, event.KindOpenat, 900, 900, 6, A{"dirfd": event.Int(atFDCWD), "name": event.Str("/proc/sys/vm/nr_hugepages"), "flags": event.Int(1)}))},
-		{"hugepages sysctl", huge, true, "", shell(10, 950, "/usr/sbin/sysctl", "sysctl", "-w", "vm.nr_hugepages=1280")},
-		{"hugepages read", huge, false, "", one(ev(10, event.KindOpenat, 900, 900, 6, A{"dirfd": event.Int(atFDCWD), "name": event.Str("/proc/sys/vm/nr_hugepages"), "flags": event.Int(0)}))},
+		{"msr modprobe is an attempt", msrA, true, "", shell(10, 950, "/usr/sbin/modprobe", "modprobe", "msr", "allow_writes=on")},
+		{"msr modprobe started is no load", msr, false, "", shell(10, 950, "/usr/sbin/modprobe", "modprobe", "msr", "allow_writes=on")},
+		{"msr modprobe exit 0 is a load", msr, true, "", cat(shell(10, 950, "/usr/sbin/modprobe", "modprobe", "msr", "allow_writes=on"), one(exit(20, 950, 0)))},
+		{"msr modprobe exit 1 is no load", msr, false, "", cat(shell(10, 950, "/usr/sbin/modprobe", "modprobe", "msr", "allow_writes=on"), one(exit(20, 950, 1<<8)))},
+		{"msr finit_module refused", msrA, true, "", one(
+			ev(10, event.KindOpenat, 900, 900, 6, A{"dirfd": event.Int(atFDCWD), "name": event.Str("/lib/modules/6.8.0-45-generic/kernel/arch/x86/kernel/msr.ko.zst"), "flags": event.Int(0o2000000)}),
+			ev(11, event.KindFinitModule, 900, 900, -1, A{"fd": event.Int(6), "uargs": event.Str("allow_writes=on")}))},
+		{"modprobe other", msrA, false, "", shell(10, 950, "/usr/sbin/modprobe", "modprobe", "nf_conntrack")},
+		{"hugepages write", huge, true, "", writeFile(10, 900, "/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages", "1168")},
+		{"hugepages sysctl", huge, true, "", cat(shell(10, 950, "/usr/sbin/sysctl", "sysctl", "-w", "vm.nr_hugepages=1280"), writeFile(12, 950, "/proc/sys/vm/nr_hugepages", "1280\n"))},
+		{"hugepages write 0", huge, false, "", writeFile(10, 900, "/proc/sys/vm/nr_hugepages", "0\n")},
+		{"hugepages released", hugeR, true, "", writeFile(10, 900, "/proc/sys/vm/nr_hugepages", "0\n")},
+		{"hugepages open only", huge, false, "", one(ev(10, event.KindOpenat, 900, 900, 6, A{"dirfd": event.Int(atFDCWD), "name": event.Str("/proc/sys/vm/nr_hugepages"), "flags": event.Int(1)}))},
 		{"miner flags", flags, true, "", shell(10, 950, "/opt/.cache/systemd-helper", "systemd-helper", "--donate-level=1", "--cpu-priority", "5", "--algo=rx/0")},
 		{"miner flags under timeout", flags, false, "", shell(10, 950, "/usr/bin/timeout", "timeout", "15", "/opt/x/syncd", "--donate-level=1")},
 		{"miner flags under sh -c", flags, false, "", shell(10, 950, "/bin/sh", "sh", "-c", "/opt/x/syncd --donate-level=1")},
@@ -235,6 +245,17 @@ func TestDefaultRules(t *testing.T) {
 // recv is a read of data on fd.
 func recv(ts uint64, pid uint32, fd int64, data string) event.Event {
 	return ev(ts, event.KindRead, pid, pid, int64(len(data)), A{"fd": event.Int(fd), "size": event.Int(int64(len(data))), "data": event.Str(data)})
+}
+
+// writeFile opens path for writing as fd 6 and writes data to it.
+func writeFile(ts uint64, pid uint32, path, data string) []event.Event {
+	return one(ev(ts, event.KindOpenat, pid, pid, 6, A{"dirfd": event.Int(atFDCWD), "name": event.Str(path), "flags": event.Int(0o1001)}),
+		ev(ts+1, event.KindWrite, pid, pid, int64(len(data)), A{"fd": event.Int(6), "size": event.Int(int64(len(data))), "data": event.Str(data)}))
+}
+
+// exit is the exit of process pid with wait status status.
+func exit(ts uint64, pid uint32, status int64) event.Event {
+	return ev(ts, event.KindProcexit, pid, pid, 0, A{"status": event.Int(status)})
 }
 
 // dnsEvent is a dns meta event as replay makes it from a captured message.
