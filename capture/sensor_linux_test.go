@@ -238,6 +238,10 @@ func TestSensorCapture(t *testing.T) {
 	// 7. A failed exec.
 	failed := exec.Command("/bin/sh", "-c", "exec /nonexistent-saker arg")
 	failed.Run()
+	// 8. A write to a file named like a huge page pool's size, and to another file.
+	hugeFile, otherFile := filepath.Join(tmp, "nr_hugepages"), filepath.Join(tmp, "nr_hugepagez")
+	huge := exec.Command("/bin/sh", "-c", `printf 1168 > "$1"; printf 1168 > "$2"`, "sh", hugeFile, otherFile)
+	run(t, huge)
 
 	if err := stop(); err != nil {
 		t.Fatalf("capture: %v", err)
@@ -363,7 +367,7 @@ func TestSensorCapture(t *testing.T) {
 			t.Errorf("%s res %d mode %o flags %o", o.Kind, o.Res, num(o, "mode"), num(o, "flags"))
 		}
 		if w := find(evs, func(e *event.Event) bool { return int64(e.PID) == pid }, "write"); len(w) != 0 {
-			t.Errorf("%d write events for a regular file: only sockets are recorded", len(w))
+			t.Errorf("%d write events for a regular file: only sockets and control files are recorded", len(w))
 		}
 		ex := find(evs, func(e *event.Event) bool { return int64(e.PID) == pid }, "execve")
 		if len(ex) != 2 { // the helper itself, then the dropped file
@@ -372,6 +376,21 @@ func TestSensorCapture(t *testing.T) {
 		if e := ex[1]; str(e, "filename") != dropped || str(e, "exepath") != dropped || str(e, "args") != "dropped-arg\x00" ||
 			num(e, "ptid") != int64(os.Getpid()) {
 			t.Errorf("execve filename %q exepath %q args %q ptid %d", str(e, "filename"), str(e, "exepath"), str(e, "args"), num(e, "ptid"))
+		}
+	})
+
+	t.Run("control file write", func(t *testing.T) {
+		pid := int64(huge.Process.Pid)
+		ws := find(evs, func(e *event.Event) bool { return int64(e.PID) == pid }, "write")
+		if len(ws) != 1 {
+			t.Fatalf("%d write events, want the one to nr_hugepages (not the one to nr_hugepagez)", len(ws))
+		}
+		o := one(t, "open of nr_hugepages", find(evs, func(e *event.Event) bool {
+			return int64(e.PID) == pid && str(e, "name") == hugeFile
+		}, "open", "openat"))
+		// The shell moves the file to fd 1 before printf writes.
+		if w := ws[0]; w.Res != 4 || str(w, "data") != "1168" || (num(w, "fd") != o.Res && num(w, "fd") != 1) {
+			t.Errorf("write res %d data %q fd %d (open returned %d)", w.Res, str(w, "data"), num(w, "fd"), o.Res)
 		}
 	})
 

@@ -200,6 +200,26 @@ static __always_inline struct sock *file_sock(struct file *f)
 	return BPF_CORE_READ(s, sk);
 }
 
+/* ctl_file says whether f is a control file whose written value saker records although it
+ * is no socket: a huge page pool's size, /proc/sys/vm/nr_hugepages or a /sys/.../nr_hugepages
+ * file, told by the name of its directory entry. Miners raise it before mining with RandomX;
+ * the value written is the evidence. */
+static __always_inline bool ctl_file(struct file *f)
+{
+	static const char want[] = "nr_hugepages";
+	char n[sizeof(want) + 1] = {};
+	if (!f)
+		return false;
+	const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+	if (bpf_probe_read_kernel_str(n, sizeof(n), name) != sizeof(want))
+		return false;
+#pragma unroll
+	for (int i = 0; i < (int)sizeof(want) - 1; i++)
+		if (n[i] != want[i])
+			return false;
+	return true;
+}
+
 __attribute__((noinline)) __u32 put_tuple(struct scratch *s, __u32 off, __u8 tag, __u64 fd)
 {
 	if (!s)
@@ -291,11 +311,13 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	args[5] = regs->r9;
 	if (c->dup_only && args[1] != 0 && args[1] != 1030)
 		return 0;
-	/* read/write and friends are recorded on sockets only. The fd is still open at exit:
-	 * none of these calls closes it. */
-	if (c->sock_only && c->fd_arg &&
-	    !file_sock(fd_file(bpf_get_current_task_btf(), argn(args, c->fd_arg))))
-		return 0;
+	/* read/write and friends are recorded on sockets and control files only. The fd is
+	 * still open at exit: none of these calls closes it. */
+	if (c->sock_only && c->fd_arg) {
+		struct file *f = fd_file(bpf_get_current_task_btf(), argn(args, c->fd_arg));
+		if (!file_sock(f) && !ctl_file(f))
+			return 0;
+	}
 	__u32 k = 0;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &k);
 	if (!s)

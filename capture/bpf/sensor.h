@@ -117,7 +117,7 @@ struct sensor_conf {
 	__u8 enabled;
 	__u8 str_args;    /* bit i: argument i is a user string */
 	__u8 fd_arg;      /* 1+index of an fd argument whose socket tuple to record */
-	__u8 sock_only;   /* record only when that fd is a socket */
+	__u8 sock_only;   /* record only when that fd is a socket or a control file */
 	__u8 addr_arg;    /* 1+index of a user sockaddr pointer */
 	__u8 addrlen_arg; /* 1+index of its length */
 	__u8 addrlen_ptr; /* the length argument is a pointer (written by the call) */
