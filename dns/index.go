@@ -2,6 +2,7 @@ package dns
 
 import (
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -45,12 +46,26 @@ type NameHit struct {
 // and each CNAME target down to the A or AAAA record) led to the IP and whose TTL plus grace
 // had not run out by t. Times are wall-clock Unix nanoseconds. Answers may be added in any
 // order; lookups do not allocate. A Index is not safe for concurrent use.
+//
+// Answers are scoped by the network namespace they were seen in (Message.NetNS): two
+// namespaces that reuse one address (containers, labs side by side) do not lend each other
+// names. A lookup in namespace ns (NamesIn, HitsIn) sees the answers of ns and those of
+// unknown namespace (0); a lookup of unknown namespace (Names, Hits) sees them all, as the
+// whole host would.
 type Index struct {
 	grace   int64
-	ips     map[[16]byte]*dnsIPEntries // by As16, which folds IPv4-mapped IPv6 and zones
+	ips     map[dnsKey]*dnsIPEntries
+	scopes  []uint64 // the namespaces answers were added in, 0 included when seen
 	names   [][]byte
 	nameIDs map[string]uint32
 	answers []AnswerInfo
+}
+
+// dnsKey is an address in a network namespace; the address is As16, which folds
+// IPv4-mapped IPv6 and zones.
+type dnsKey struct {
+	ns uint64
+	ip [16]byte
 }
 
 // dnsIPEntries are the names of one IP as runs: a run is the union of overlapping validity
@@ -86,7 +101,7 @@ func NewIndex(opts IndexOptions) *Index {
 	}
 	return &Index{
 		grace:   int64(g),
-		ips:     make(map[[16]byte]*dnsIPEntries),
+		ips:     make(map[dnsKey]*dnsIPEntries),
 		nameIDs: make(map[string]uint32),
 	}
 }
@@ -109,7 +124,7 @@ func (x *Index) Add(m *Message) {
 		}
 		until := m.TS + int64(ttl)*int64(time.Second) + x.grace
 		for _, n := range names {
-			x.insert(ip, x.nameID(n), dnsRunAnswer{from: m.TS, until: until, answer: ans, ttl: ttl})
+			x.insert(m.NetNS, ip, x.nameID(n), dnsRunAnswer{from: m.TS, until: until, answer: ans, ttl: ttl})
 		}
 	})
 }
@@ -132,11 +147,15 @@ func (x *Index) nameID(n string) uint32 {
 	return id
 }
 
-// insert adds the interval a of name to ip, merging it with the runs of name it overlaps.
-func (x *Index) insert(ip netip.Addr, name uint32, a dnsRunAnswer) {
-	k := ip.As16()
+// insert adds the interval a of name to ip in namespace ns, merging it with the runs of
+// name it overlaps.
+func (x *Index) insert(ns uint64, ip netip.Addr, name uint32, a dnsRunAnswer) {
+	k := dnsKey{ns, ip.As16()}
 	p := x.ips[k]
 	if p == nil {
+		if !slices.Contains(x.scopes, ns) {
+			x.scopes = append(x.scopes, ns)
+		}
 		p = &dnsIPEntries{}
 		x.ips[k] = p
 	}
@@ -190,47 +209,94 @@ func dnsMergeAnswers(a, b []dnsRunAnswer) []dnsRunAnswer {
 	return out[:k]
 }
 
-// Names appends to buf the names of ip at time t and returns buf. The names are shared with
-// the index and must not be modified. It allocates nothing when buf has room.
+// Names appends to buf the names of ip at time t, in any network namespace, and returns
+// buf. The names are shared with the index and must not be modified. It allocates nothing
+// when buf has room.
 func (x *Index) Names(ip netip.Addr, t int64, buf [][]byte) [][]byte {
-	p := x.lookup(ip)
-	if p == nil {
-		return buf
-	}
-	for i := dnsRunsFrom(p.runs, t) - 1; i >= 0 && p.maxUntil[i] >= t; i-- {
-		if r := &p.runs[i]; r.until >= t {
-			buf = append(buf, x.names[r.name])
-		}
-	}
-	return buf
+	return x.NamesIn(0, ip, t, buf)
 }
 
-// Hits appends to buf the names of ip at time t, each with the latest answer before t that
-// still gave it.
-func (x *Index) Hits(ip netip.Addr, t int64, buf []NameHit) []NameHit {
-	p := x.lookup(ip)
-	if p == nil {
-		return buf
-	}
-	for i := dnsRunsFrom(p.runs, t) - 1; i >= 0 && p.maxUntil[i] >= t; i-- {
-		r := &p.runs[i]
-		if r.until < t {
+// NamesIn is Names as seen from network namespace ns (see Index); ns 0 is Names.
+func (x *Index) NamesIn(ns uint64, ip netip.Addr, t int64, buf [][]byte) [][]byte {
+	start := len(buf)
+	k := dnsKey{ip: ip.As16()}
+	for s := range x.nScopes(ns) {
+		k.ns = x.scope(ns, s)
+		p := x.ips[k]
+		if p == nil {
 			continue
 		}
-		j := sort.Search(len(r.answers), func(j int) bool { return r.answers[j].from > t }) - 1
-		for ; j > 0 && r.answers[j].until < t; j-- {
+		for i := dnsRunsFrom(p.runs, t) - 1; i >= 0 && p.maxUntil[i] >= t; i-- {
+			if r := &p.runs[i]; r.until >= t && !hasName(buf[start:], x.names[r.name]) {
+				buf = append(buf, x.names[r.name])
+			}
 		}
-		a := &r.answers[j]
-		buf = append(buf, NameHit{Name: x.names[r.name], TTL: a.ttl, Expires: a.until, Answer: &x.answers[a.answer]})
 	}
 	return buf
 }
 
-func (x *Index) lookup(ip netip.Addr) *dnsIPEntries {
-	if len(x.ips) == 0 {
-		return nil
+// Hits appends to buf the names of ip at time t, in any network namespace, each with the
+// latest answer before t that still gave it.
+func (x *Index) Hits(ip netip.Addr, t int64, buf []NameHit) []NameHit {
+	return x.HitsIn(0, ip, t, buf)
+}
+
+// HitsIn is Hits as seen from network namespace ns (see Index); ns 0 is Hits. A name given
+// in two scopes is listed once per scope, each with its own answer.
+func (x *Index) HitsIn(ns uint64, ip netip.Addr, t int64, buf []NameHit) []NameHit {
+	k := dnsKey{ip: ip.As16()}
+	for s := range x.nScopes(ns) {
+		k.ns = x.scope(ns, s)
+		p := x.ips[k]
+		if p == nil {
+			continue
+		}
+		for i := dnsRunsFrom(p.runs, t) - 1; i >= 0 && p.maxUntil[i] >= t; i-- {
+			r := &p.runs[i]
+			if r.until < t {
+				continue
+			}
+			j := sort.Search(len(r.answers), func(j int) bool { return r.answers[j].from > t }) - 1
+			for ; j > 0 && r.answers[j].until < t; j-- {
+			}
+			a := &r.answers[j]
+			buf = append(buf, NameHit{Name: x.names[r.name], TTL: a.ttl, Expires: a.until, Answer: &x.answers[a.answer]})
+		}
 	}
-	return x.ips[ip.As16()]
+	return buf
+}
+
+// nScopes is the number of namespaces a lookup from ns sees: ns and the unknown one, or
+// for ns 0 every namespace answers were added in.
+func (x *Index) nScopes(ns uint64) int {
+	switch {
+	case len(x.ips) == 0:
+		return 0
+	case ns != 0:
+		return 2
+	}
+	return len(x.scopes)
+}
+
+// scope is the i-th namespace a lookup from ns sees, 0 <= i < nScopes(ns).
+func (x *Index) scope(ns uint64, i int) uint64 {
+	switch {
+	case ns == 0:
+		return x.scopes[i]
+	case i == 0:
+		return ns
+	}
+	return 0
+}
+
+// hasName reports whether names holds n.
+func hasName(names [][]byte, n []byte) bool {
+	for _, m := range names {
+		if string(m) == string(n) {
+			return true
+		}
+	}
+	return false
 }
 
 // dnsRunsFrom returns the index of the first run that starts after t.
@@ -247,7 +313,8 @@ func dnsRunsFrom(runs []dnsRun, t int64) int {
 	return lo
 }
 
-// Len returns the number of IPs the index knows.
+// Len returns the number of IPs the index knows, an IP counted once per network namespace
+// it was named in.
 func (x *Index) Len() int { return len(x.ips) }
 
 // HasName reports whether name (any case, final dot or not) names ip at t.

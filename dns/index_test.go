@@ -189,3 +189,77 @@ func BenchmarkDNSIndexLookup(b *testing.B) {
 		b.Fatalf("names %q", buf)
 	}
 }
+
+// TestDNSIndexNetNS: two network namespaces reuse 192.0.2.10 for different servers; each
+// lookup from a namespace sees only its own answers and those of unknown namespace, and a
+// host-wide lookup sees all of them.
+func TestDNSIndexNetNS(t *testing.T) {
+	const nsA, nsB, nsC = 4026532001, 4026532002, 4026532003
+	inA := dnsAnswer(0, "pool.example.org", 300, "pool.example.org 192.0.2.10")
+	inA.NetNS = nsA
+	inB := dnsAnswer(time.Second, "shop.example.net", 300, "shop.example.net 192.0.2.10")
+	inB.NetNS = nsB
+	unknown := dnsAnswer(2*time.Second, "cdn.example.com", 300, "cdn.example.com 192.0.2.10")
+	again := dnsAnswer(3*time.Second, "Pool.Example.org", 300, "Pool.Example.org 192.0.2.10") // same name, no namespace
+	x := NewIndex(IndexOptions{})
+	for _, m := range []*Message{inA, inB, unknown} {
+		x.Add(m)
+	}
+	ip := netip.MustParseAddr("192.0.2.10")
+	names := func(ns uint64) string {
+		var out []string
+		for _, n := range x.NamesIn(ns, ip, dnsAt(10*time.Second), nil) {
+			out = append(out, string(n))
+		}
+		slices.Sort(out)
+		return strings.Join(out, ",")
+	}
+	for _, c := range []struct {
+		ns   uint64
+		want string
+	}{
+		{nsA, "cdn.example.com,pool.example.org"},
+		{nsB, "cdn.example.com,shop.example.net"},
+		{nsC, "cdn.example.com"},
+		{0, "cdn.example.com,pool.example.org,shop.example.net"},
+	} {
+		if got := names(c.ns); got != c.want {
+			t.Errorf("names from netns %d: %q, want %q", c.ns, got, c.want)
+		}
+	}
+	if got := dnsNames(x, "192.0.2.10", 10*time.Second); got != names(0) {
+		t.Errorf("Names %q, NamesIn(0) %q", got, names(0))
+	}
+	hits := x.HitsIn(nsB, ip, dnsAt(10*time.Second), nil)
+	if len(hits) != 2 || string(hits[0].Name) != "shop.example.net" || hits[0].Answer.QName != "shop.example.net" {
+		t.Errorf("hits from netns B: %d, first %q", len(hits), hits[0].Name)
+	}
+	// A name known in a namespace and without one is listed once by NamesIn.
+	x.Add(again)
+	if got := names(nsA); got != "cdn.example.com,pool.example.org" {
+		t.Errorf("names from netns A after an unscoped answer of the same name: %q", got)
+	}
+	buf := make([][]byte, 0, 8)
+	if n := testing.AllocsPerRun(50, func() { buf = x.NamesIn(nsA, ip, dnsAt(10*time.Second), buf[:0]) }); n != 0 {
+		t.Errorf("NamesIn allocates %v times", n)
+	}
+}
+
+// TestCombineNetNS: the sensor's sightings of one question in two namespaces are two
+// messages; a packet sighting (namespace unknown) merges with a sensor one and keeps its
+// namespace.
+func TestCombineNetNS(t *testing.T) {
+	a := *dnsAnswer(0, "pool.example.org", 300, "pool.example.org 192.0.2.10")
+	a.NetNS, a.FromPacket, a.FromSensor = 11, false, true
+	b := a
+	b.NetNS, b.TS = 12, a.TS+int64(time.Millisecond)
+	p := *dnsAnswer(0, "pool.example.org", 300, "pool.example.org 192.0.2.10")
+	p.TS = a.TS + 2*int64(time.Millisecond)
+	out := Combine(DefaultMergeWindow, []Message{a, b}, []Message{p})
+	if len(out) != 2 || out[0].NetNS != 11 || out[1].NetNS != 12 {
+		t.Fatalf("combined %d messages: %+v", len(out), out)
+	}
+	if !out[0].FromPacket && !out[1].FromPacket {
+		t.Error("the packet sighting merged with neither")
+	}
+}

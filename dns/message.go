@@ -61,6 +61,9 @@ type Message struct {
 	FD int64
 	// FromPacket and FromSensor tell which sources saw the message; Combine may set both.
 	FromPacket, FromSensor bool
+	// NetNS is the network namespace the message was seen in (the inode number of its
+	// net namespace), 0 when the source does not tell. Index scopes answers by it.
+	NetNS uint64
 }
 
 // Record is one A, AAAA or CNAME resource record.

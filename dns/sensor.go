@@ -160,7 +160,7 @@ func Combine(window time.Duration, sources ...[]Message) []Message {
 	last := make(map[dnsMergeKey]int)
 	for _, m := range all {
 		k := dnsMergeKey{response: m.Response, id: m.ID, qtype: m.QType, qname: strings.ToLower(m.QName), ans: dnsAnswersHash(&m)}
-		if i, ok := last[k]; ok && m.TS-out[i].TS <= int64(window) {
+		if i, ok := last[k]; ok && m.TS-out[i].TS <= int64(window) && sameNetNS(out[i].NetNS, m.NetNS) {
 			dnsMergeInto(&out[i], &m)
 			continue
 		}
@@ -177,6 +177,9 @@ func dnsMergeInto(k, m *Message) {
 	if m.PID != 0 && (k.PID == 0 || k.ServerSide && !m.ServerSide) {
 		k.PID, k.TID, k.FD, k.ServerSide = m.PID, m.TID, m.FD, m.ServerSide
 	}
+	if k.NetNS == 0 {
+		k.NetNS = m.NetNS
+	}
 	if !k.Client.IsValid() {
 		k.Client = m.Client
 	}
@@ -184,6 +187,10 @@ func dnsMergeInto(k, m *Message) {
 		k.Server = m.Server
 	}
 }
+
+// sameNetNS reports whether two sightings can be of one message as far as their network
+// namespaces tell: both known and different means two messages (two namespaces asking alike).
+func sameNetNS(a, b uint64) bool { return a == 0 || b == 0 || a == b }
 
 func dnsAnswersHash(m *Message) uint64 {
 	var h maphash.Hash
