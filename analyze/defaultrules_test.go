@@ -116,6 +116,7 @@ func TestDefaultRules(t *testing.T) {
 		dUp   = "Container Drift Upper Layer Executed"
 		bin   = "Known Miner Binary Executed"
 		pay   = "Mining Protocol in Socket Payload"
+		sni   = "TLS Server Name of Mining Pool"
 		dnsR  = "DNS Lookup of Mining Pool Domain"
 		msr   = "Msr Kernel Module Loaded"
 		msrA  = "Msr Kernel Module Load Attempted"
@@ -178,6 +179,9 @@ func TestDefaultRules(t *testing.T) {
 		{"payload pool login reply", pay, true, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:443"), one(recv(12, 900, 5, poolLoginReply[:256])))},
 		{"payload pool job", pay, true, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:443"), one(recv(12, 900, 5, poolJob)))},
 		{"payload http", pay, false, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:80"), one(send(12, 900, 5, "GET /login HTTP/1.1\r\nHost: example.com\r\n\r\n")))},
+		{"tls sni pool", sni, true, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:443"), one(send(12, 900, 5, string(goClientHello(t, "pool.supportxmr.com")[:256]))))},
+		{"tls sni pool upper case", sni, true, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:8443"), one(send(12, 900, 5, string(goClientHello(t, "POOL.SUPPORTXMR.COM")))))},
+		{"tls sni other", sni, false, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:443"), one(send(12, 900, 5, string(goClientHello(t, "example.com")))))},
 		{"payload login without agent", pay, false, "", cat(connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:80"), one(send(12, 900, 5, `{"method":"login","params":{"user":"bob"}}`)))},
 		{"dns pool response", dnsR, true, "", one(dnsEvent(10, "Pool.SupportXMR.com", true))},
 		{"dns pool query only", dnsR, false, "", one(dnsEvent(10, "pool.supportxmr.com", false))},
