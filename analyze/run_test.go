@@ -30,7 +30,8 @@ func attackScenario() []event.Event {
 			fork(30, 900, 950),
 			// fexecve of a memfd: the kernel names the process after /dev/fd/3.
 			withArg(execve(31, 950, "memfd:x (deleted)", []string{"[kworker/0:1]", "--randomx-1gb-pages"}, event.ExeFromMemfd, ""), "comm", event.Str("3")),
-			ev(32, event.KindOpenat, 950, 950, 3, A{"dirfd": event.Int(atFDCWD), "name": event.Str("/proc/sys/vm/nr_hugepages"), "flags": event.Int(1)})),
+			ev(32, event.KindOpenat, 950, 950, 3, A{"dirfd": event.Int(atFDCWD), "name": event.Str("/proc/sys/vm/nr_hugepages"), "flags": event.Int(1)}),
+			ev(32, event.KindWrite, 950, 950, 5, A{"fd": event.Int(3), "size": event.Int(5), "data": event.Str("1280\n")})),
 		connectTo(33, 950, 4, "10.0.0.5:40300", "198.51.100.8:443"),
 		one(send(35, 950, 4, stratumSubscribe)),
 	)
