@@ -55,6 +55,10 @@ var Captures = []Capture{
 						"fd.name": "*->198.51.100.7:3333", "evt.buffer": `{"id":1,"jsonrpc":"2.0","method":"login",*"agent":"XMRig/*`}},
 					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "xmrig", "evt.type": "read",
 						"fd.name": "*->198.51.100.7:3333", "evt.buffer": `{"jsonrpc":"2.0","method":"job","params":{*"blob":*`}},
+					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "xmrig", "evt.type": "read",
+						"fd.name": "*->198.51.100.7:3333", "saker.stratum.msg": "login_reply"}},
+					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "xmrig", "evt.type": "write",
+						"fd.name": "*->198.51.100.7:3333", "saker.stratum.msg": "submit", "evt.buffer": `*"method":"submit"*`}},
 					{Rule: "Outbound Connection to Mining Pool", Root: true, Fields: map[string]string{"container.id": hostContainer,
 						"proc.name": "xmrig", "fd.sip.name": `["pool.supportxmr.com"]`, "fd.name": "198.51.100.2:*->198.51.100.7:3333",
 						"fd.l4proto": "tcp", "saker.dns": "pool.supportxmr.com=198.51.100.7 asked by {pid}"}},
@@ -73,6 +77,10 @@ var Captures = []Capture{
 						"fd.name": "*->[2001:db8:5a4e::8]:443", "evt.buffer": `{"id":1,"jsonrpc":"2.0","method":"login",*"agent":"XMRig/*`}},
 					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "syncd", "evt.type": "read",
 						"fd.name": "*->[2001:db8:5a4e::8]:443", "evt.buffer": `{"jsonrpc":"2.0","method":"job","params":{*"blob":*`}},
+					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "syncd", "evt.type": "read",
+						"fd.name": "*->[2001:db8:5a4e::8]:443", "saker.stratum.msg": "login_reply"}},
+					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "syncd", "evt.type": "write",
+						"fd.name": "*->[2001:db8:5a4e::8]:443", "saker.stratum.msg": "submit", "evt.buffer": `*"method":"submit"*`}},
 					{Rule: "Outbound Connection to Mining Pool", Root: true, Fields: map[string]string{"container.id": hostContainer,
 						"proc.name": "syncd", "fd.name": "[2001:db8:5a4e::2]:*->[2001:db8:5a4e::8]:443", "fd.l4proto": "tcp",
 						"fd.sip.name": `["mine.xmrpool.net","eu.mine.xmrpool.net","edge-eu.xmrpool.net"]`,
@@ -92,10 +100,8 @@ var Captures = []Capture{
 				Expect: []Expect{
 					{Rule: "Stratum URI in Command Line", Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "netmon",
 						"proc.cmdline": "netmon -a sha256d -o stratum+tcp://stratum.antpool.com:3333 -u lab.worker3 -p x"}},
-					// The lab's launcher carries the same command line: `ip netns exec NS
-					// netmon ...` is the process's first program, before it execs netmon.
-					{Rule: "Stratum URI in Command Line", Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "ip",
-						"proc.cmdline": "ip netns exec *-victim {dir}/bin/netmon -a sha256d -o stratum+tcp://stratum.antpool.com:3333 -u lab.worker3 -p x"}},
+					// The lab's launcher (`ip netns exec NS netmon ...`) carries the same command line
+					// but is a wrapper: the one finding is on netmon.
 					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "netmon", "evt.type": "write",
 						"fd.name": "*->198.51.100.9:3333", "evt.buffer": `{"id":1,"method":"mining.subscribe"*`}},
 					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "netmon", "evt.type": "write",
@@ -163,12 +169,10 @@ var Captures = []Capture{
 				},
 			},
 			{
-				Name: "s7-tuning", Title: "vm.nr_hugepages opened for writing; modprobe msr allow_writes=on",
+				Name: "s7-tuning", Title: "vm.nr_hugepages opened for writing (nothing written: no finding); modprobe msr allow_writes=on, which fails",
 				Program: "sh", Args: []string{"{testdata}/tuning.sh"},
 				Expect: []Expect{
-					{Rule: "Huge Pages Raised", Fields: map[string]string{"container.id": hostContainer, "proc.name": "labtool",
-						"fd.name": "/proc/sys/vm/nr_hugepages", "proc.cmdline": "labtool hugepages"}},
-					{Rule: "Msr Kernel Module Loaded", Fields: map[string]string{"container.id": hostContainer, "proc.name": "modprobe",
+					{Rule: "Msr Kernel Module Load Attempted", Fields: map[string]string{"container.id": hostContainer, "proc.name": "modprobe",
 						"evt.type": "execve", "proc.cmdline": "modprobe msr allow_writes=on"}},
 				},
 			},
@@ -220,6 +224,10 @@ var Captures = []Capture{
 						"fd.name": "198.51.100.2:*->198.51.100.7:3333", "evt.buffer": `{"id":1,"jsonrpc":"2.0","method":"login",*"agent":"XMRig/*`}},
 					{Rule: payload, Fields: map[string]string{"container.id": ShortContainerID, "proc.name": "xmrig", "evt.type": "read",
 						"fd.name": "198.51.100.2:*->198.51.100.7:3333", "evt.buffer": `{"jsonrpc":"2.0","method":"job","params":{*"blob":*`}},
+					{Rule: payload, Fields: map[string]string{"container.id": ShortContainerID, "proc.name": "xmrig", "evt.type": "read",
+						"fd.name": "198.51.100.2:*->198.51.100.7:3333", "saker.stratum.msg": "login_reply"}},
+					{Rule: payload, Fields: map[string]string{"container.id": ShortContainerID, "proc.name": "xmrig", "evt.type": "write",
+						"fd.name": "198.51.100.2:*->198.51.100.7:3333", "saker.stratum.msg": "submit", "evt.buffer": `*"method":"submit"*`}},
 					{Rule: "Outbound Connection to Mining Pool", Fields: map[string]string{"container.id": ShortContainerID,
 						"proc.name": "xmrig", "fd.sip.name": `["pool.supportxmr.com"]`, "fd.name": "198.51.100.2:*->198.51.100.7:3333",
 						"fd.l4proto": "tcp", "saker.dns": "pool.supportxmr.com=198.51.100.7 asked by {self}"}},
