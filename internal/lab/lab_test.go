@@ -117,7 +117,7 @@ func TestLabCaptures(t *testing.T) {
 	}
 	var saker string
 	binDir := t.TempDir()
-	for _, c := range Captures {
+	for _, c := range append(Captures[:len(Captures):len(Captures)], XMRigCapture) {
 		t.Run(c.Name, func(t *testing.T) {
 			dir := filepath.Join(repoRoot, "testdata", "captures", c.Name)
 			b, err := os.ReadFile(filepath.Join(dir, "lab.json"))
