@@ -65,6 +65,7 @@ func (s *State) net(e *event.Event, t *FDTable) {
 				f.Bound = sa.Addr.Port() != 0
 				if f.Bound && f.Role == roleNone {
 					f.Role = roleServer
+					s.addListenPort(sa.Addr.Port())
 				}
 				f.rename()
 				f.nameChangedAt = e.Num
@@ -76,6 +77,7 @@ func (s *State) net(e *event.Event, t *FDTable) {
 		if e.Res == 0 {
 			f.Bound = true
 			f.Role = roleServer
+			s.addListenPort(f.Local.Port())
 		}
 	case event.KindConnect:
 		if e.Res != 0 && e.Res != -einprogress {
@@ -213,6 +215,7 @@ func (s *State) adoptSocket(e *event.Event, t *FDTable, f *FD) *FD {
 	if tp.Local.Port() < tp.Remote.Port() {
 		n.Role = roleServer
 	}
+	n.Role = s.guessRole(tp.Local, tp.Remote, n.Role)
 	n.setTuple(tp, e.Num)
 	t.set(n)
 	s.startConn(s.proc, n, e.TS)

@@ -53,10 +53,12 @@ type State struct {
 	// parents of snapshot processes are bound (the snapshot may list children first).
 	snapshotPending bool
 	// snapSockets are the snapshot's sockets with a peer, whose roles wait for the whole
-	// snapshot: a socket whose local port another snapshot socket listens on is the server's
-	// end. snapListen holds those listening ports.
+	// snapshot: a socket whose local port a socket listens on is the server's end.
 	snapSockets []snapSocket
-	snapListen  map[uint16]bool
+	// listenPorts are the ports sockets were found listening on (snapshot) or bound to or
+	// listening on (bind, listen): they tell which end of a connection found without its
+	// start is the server's.
+	listenPorts map[uint16]bool
 
 	pathBuf []byte
 	nameBuf [][]byte
@@ -385,10 +387,7 @@ func (s *State) fdinfo(e *event.Event) {
 			if f.Connected {
 				s.snapSockets = append(s.snapSockets, snapSocket{p: p, f: f, ts: e.TS})
 			} else if t.Local.Port() != 0 {
-				if s.snapListen == nil {
-					s.snapListen = map[uint16]bool{}
-				}
-				s.snapListen[t.Local.Port()] = true
+				s.addListenPort(t.Local.Port())
 			}
 		}
 		f.nameChangedAt = 0
@@ -411,14 +410,7 @@ type snapSocket struct {
 func (s *State) resolveSnapshotSockets() {
 	for _, ss := range s.snapSockets {
 		f := ss.f
-		lis, ris := s.snapListen[f.Local.Port()], s.snapListen[f.Remote.Port()]
-		role := f.Role
-		switch {
-		case lis && !ris:
-			role = roleServer
-		case ris && !lis:
-			role = roleClient
-		}
+		role := s.guessRole(f.Local, f.Remote, f.Role)
 		if role != f.Role {
 			f.Role = role
 			f.Bound = role == roleServer
@@ -426,7 +418,30 @@ func (s *State) resolveSnapshotSockets() {
 		}
 		s.startConn(ss.p, f, ss.ts)
 	}
-	s.snapSockets, s.snapListen = nil, nil
+	s.snapSockets = nil
+}
+
+func (s *State) addListenPort(p uint16) {
+	if p == 0 {
+		return
+	}
+	if s.listenPorts == nil {
+		s.listenPorts = map[uint16]bool{}
+	}
+	s.listenPorts[p] = true
+}
+
+// guessRole returns the role of a socket seen connected without its connect or accept: the
+// server's end is the one whose port some socket listens on; when that does not tell, guess.
+func (s *State) guessRole(local, remote netip.AddrPort, guess uint8) uint8 {
+	l, r := s.listenPorts[local.Port()], s.listenPorts[remote.Port()]
+	switch {
+	case l && !r:
+		return roleServer
+	case r && !l:
+		return roleClient
+	}
+	return guess
 }
 
 // snapshotRole guesses the role of a socket found open at capture start: listening sockets

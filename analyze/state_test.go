@@ -445,3 +445,38 @@ func TestProcEnvField(t *testing.T) {
 		{"proc.env", "HOM", "<NA>"},
 	})
 }
+
+// TestRolesFromListeningPorts: connections found without their connect or accept (sockets of
+// the snapshot, a first read on a socket the snapshot missed) are named client->server by
+// the ports sockets listen on, not by which port is lower: a pool on a high port is no client.
+func TestRolesFromListeningPorts(t *testing.T) {
+	listenFD := ev(0, event.KindFdinfo, 0, 0, 0, A{"pid": event.Int(500), "fd": event.Int(3), "type": event.Int(event.FDIPv4),
+		"name": event.Str("0.0.0.0:45700"), "tuple": tuple(event.ProtoTCP, "0.0.0.0:45700", "0.0.0.0:0")})
+	// The pool's accepted connection, in the snapshot: local 45700, remote 45646.
+	poolFD := ev(0, event.KindFdinfo, 0, 0, 0, A{"pid": event.Int(500), "fd": event.Int(4), "type": event.Int(event.FDIPv4),
+		"tuple": tuple(event.ProtoTCP, "198.51.100.10:45700", "198.51.100.2:45646")})
+	// The miner's end: local 45646, remote 45700 (the lower-port guess would call it a server).
+	minerFD := ev(0, event.KindFdinfo, 0, 0, 0, A{"pid": event.Int(600), "fd": event.Int(5), "type": event.Int(event.FDIPv4),
+		"tuple": tuple(event.ProtoTCP, "198.51.100.2:45646", "198.51.100.10:45700")})
+	evs := []event.Event{
+		procinfo(500, 1, "pool", "/usr/bin/pool", nil, "/", 0, ""),
+		procinfo(600, 1, "kdevtmpfsi", "/tmp/kdevtmpfsi", nil, "/tmp", 0, ""),
+		listenFD, poolFD, minerFD,
+		ev(5, event.KindRead, 500, 500, 3, A{"fd": event.Int(4), "size": event.Int(3), "data": event.Str("abc")}),
+	}
+	s, p, last := replayState(t, Hooks{}, evs...)
+	checkFields(t, p, last, []want{
+		{"fd.name", "", "198.51.100.2:45646->198.51.100.10:45700"}, {"fd.is_server", "", "true"},
+		{"fd.sip", "", "198.51.100.10"}, {"fd.sport", "", "45700"},
+	})
+	w := ev(6, event.KindWrite, 600, 600, 3, A{"fd": event.Int(5), "size": event.Int(3), "data": event.Str("abc")})
+	s.Update(&w)
+	checkFields(t, p, &w, []want{
+		{"fd.name", "", "198.51.100.2:45646->198.51.100.10:45700"}, {"fd.is_server", "", "false"}, {"fd.sport", "", "45700"},
+	})
+	// A socket the snapshot missed, first seen in a read whose tuple carries the ends.
+	r := ev(7, event.KindRead, 500, 500, 3, A{"fd": event.Int(9), "size": event.Int(3), "data": event.Str("abc"),
+		"tuple": tuple(event.ProtoTCP, "198.51.100.10:45700", "198.51.100.3:40001")})
+	s.Update(&r)
+	checkFields(t, p, &r, []want{{"fd.name", "", "198.51.100.3:40001->198.51.100.10:45700"}, {"fd.sip", "", "198.51.100.10"}})
+}
