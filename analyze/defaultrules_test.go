@@ -106,7 +106,57 @@ const c2Extra = `
   override: {items: append}
 `
 
+// ruleCase is one check of a default rule: the events replayed after the preamble and
+// whether rule must fire on them.
+type ruleCase struct {
+	name  string
+	rule  string
+	fire  bool
+	extra string
+	evs   []event.Event
+}
+
+// shellExec is a child of the preamble's root shell (pid 900) that execs path with argv.
+func shellExec(ts uint64, child uint32, path string, argv ...string) []event.Event {
+	return one(fork(ts, 900, child), execve(ts+1, child, path, argv, 0, "0::/user.slice/user-0.slice"))
+}
+
+// TestDefaultRules replays every case of the default-rule tables (the miner playbook's here,
+// the kill chain's in killchain_rules_test.go) and requires a positive case for every
+// default syscall rule.
 func TestDefaultRules(t *testing.T) {
+	cases := append(minerRuleCases(), killChainRuleCases()...)
+	covered := map[string]bool{}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := ruleNames(runCase(t, c.extra, c.evs))
+			if slices.Contains(got, c.rule) != c.fire {
+				t.Errorf("rule %q fired=%v, want %v; findings %q", c.rule, !c.fire, c.fire, got)
+			}
+		})
+		if c.fire {
+			covered[c.rule] = true
+		}
+	}
+	rs, _, err := LoadRules(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs.Rules {
+		if r.Source != SourceSyscall {
+			continue // package github tests its rules
+		}
+		if !covered[r.Name] {
+			t.Errorf("default rule %q has no positive case", r.Name)
+		}
+		if !r.Enabled || r.Desc == "" || r.Output == "" || !slices.ContainsFunc(r.Tags, func(s string) bool { return strings.HasPrefix(s, "T1") }) {
+			t.Errorf("default rule %q: enabled, desc, output and a MITRE technique tag are required", r.Name)
+		}
+	}
+}
+
+// minerRuleCases are the cases of the rules on the miner itself.
+func minerRuleCases() []ruleCase {
 	const (
 		pool  = "Outbound Connection to Mining Pool"
 		uri   = "Stratum URI in Command Line"
@@ -128,19 +178,11 @@ func TestDefaultRules(t *testing.T) {
 		ssh   = "Outbound SSH from Unexpected Process"
 		c2    = "Connection to Listed C2 Domain"
 	)
-	shell := func(ts uint64, child uint32, path string, argv ...string) []event.Event {
-		return one(fork(ts, 900, child), execve(ts+1, child, path, argv, 0, "0::/user.slice/user-0.slice"))
-	}
+	shell := shellExec
 	inCtr := func(ts uint64, child uint32, path string, fl int64, argv ...string) []event.Event {
 		return one(fork(ts, 1001, child), execve(ts+1, child, path, argv, fl, dockerCgroup))
 	}
-	cases := []struct {
-		name  string
-		rule  string
-		fire  bool
-		extra string
-		evs   []event.Event
-	}{
+	return []ruleCase{
 		{"pool stratum port", pool, true, "", connectTo(10, 900, 5, "10.0.0.5:40000", "198.51.100.7:3333")},
 		{"pool https", pool, true, "", connectTo(10, 900, 5, "10.0.0.5:40000", "198.51.100.8:443")},
 		{"pool unnamed server", pool, false, "", connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:3333")},
@@ -216,33 +258,6 @@ func TestDefaultRules(t *testing.T) {
 		{"ssh from ssh", ssh, false, "", cat(shell(10, 950, "/usr/bin/ssh", "ssh", "admin@10.0.0.77"), connectTo(12, 950, 3, "10.0.0.5:41022", "10.0.0.77:22"))},
 		{"c2 listed", c2, true, c2Extra, connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:443")},
 		{"c2 default empty", c2, false, "", connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:443")},
-	}
-	covered := map[string]bool{}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got := ruleNames(runCase(t, c.extra, c.evs))
-			if slices.Contains(got, c.rule) != c.fire {
-				t.Errorf("rule %q fired=%v, want %v; findings %q", c.rule, !c.fire, c.fire, got)
-			}
-		})
-		if c.fire {
-			covered[c.rule] = true
-		}
-	}
-	rs, _, err := LoadRules(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rs.Rules {
-		if r.Source != SourceSyscall {
-			continue // package github tests its rules
-		}
-		if !covered[r.Name] {
-			t.Errorf("default rule %q has no positive case", r.Name)
-		}
-		if !r.Enabled || r.Desc == "" || r.Output == "" || !slices.ContainsFunc(r.Tags, func(s string) bool { return strings.HasPrefix(s, "T1") }) {
-			t.Errorf("default rule %q: enabled, desc, output and a MITRE technique tag are required", r.Name)
-		}
 	}
 }
 
