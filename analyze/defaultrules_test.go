@@ -122,11 +122,11 @@ func shellExec(ts uint64, child uint32, path string, argv ...string) []event.Eve
 }
 
 // TestDefaultRules replays every case of the default-rule tables (the miner playbook's here,
-// the kill chain's in killchain_rules_test.go) and requires a positive case for every
-// default syscall rule.
+// the kill chain's in killchain_rules_test.go) and requires a positive and a negative case
+// for every default syscall rule.
 func TestDefaultRules(t *testing.T) {
 	cases := append(minerRuleCases(), killChainRuleCases()...)
-	covered := map[string]bool{}
+	covered, quiet := map[string]bool{}, map[string]bool{}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got := ruleNames(runCase(t, c.extra, c.evs))
@@ -136,6 +136,8 @@ func TestDefaultRules(t *testing.T) {
 		})
 		if c.fire {
 			covered[c.rule] = true
+		} else {
+			quiet[c.rule] = true
 		}
 	}
 	rs, _, err := LoadRules(false)
@@ -148,6 +150,9 @@ func TestDefaultRules(t *testing.T) {
 		}
 		if !covered[r.Name] {
 			t.Errorf("default rule %q has no positive case", r.Name)
+		}
+		if !quiet[r.Name] {
+			t.Errorf("default rule %q has no negative case", r.Name)
 		}
 		if !r.Enabled || r.Desc == "" || r.Output == "" || !slices.ContainsFunc(r.Tags, func(s string) bool { return strings.HasPrefix(s, "T1") }) {
 			t.Errorf("default rule %q: enabled, desc, output and a MITRE technique tag are required", r.Name)
