@@ -2,7 +2,8 @@
 # Installs what saker's test suite needs on a fresh Debian machine of the project's kind:
 # Debian packages for the tests that drive real tools (tshark reads DNS segments, sysdig reads
 # .scap files, chromium renders the HTML report, clang and bpftool rebuild the BPF objects,
-# iproute2 builds the attack lab's network namespaces, containerd, runc and dockerd are the
+# iproute2 builds the attack lab's network namespaces, curl, make, ed, chattr and nsenter play
+# parts in its kill-chain scenarios, containerd, runc and dockerd are the
 # real runtimes the container tests start on private sockets, busybox-static is what their
 # images are made of). Nothing here starts a daemon: the tests start and stop their own.
 # Without root, or without apt-get, it only reports what is missing; the tests that need a
@@ -25,6 +26,12 @@ have runc     || need="$need runc"
 have dockerd  || need="$need docker.io"
 # The images' /bin/busybox must be static: Debian's dynamic busybox cannot run in them.
 dpkg-query -W -f '${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || need="$need busybox-static"
+# The attack lab's kill-chain and look-alike scenarios (testdata/lab/kc-*.sh, benign-*.sh).
+have curl     || need="$need curl"
+have make     || need="$need make"
+have ed       || need="$need ed"
+have chattr   || need="$need e2fsprogs"
+have nsenter  || need="$need util-linux"
 
 if [ -z "$need" ]; then
 	exit 0

@@ -183,7 +183,9 @@ func TestLab(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, name := range []string{"modprobe", "ssh"} {
+	// The stand-ins (testdata/lab/labtool/standins.go) the kill-chain scenarios find first
+	// in PATH, so that no system program changes the host.
+	for _, name := range []string{"modprobe", "ssh", "systemctl", "cpulimit", "useradd", "iptables", "crontab", "masscan", "dpkg"} {
 		if err := os.Link(dir+"/bin/labtool", dir+"/bin/"+name); err != nil {
 			t.Fatal(err)
 		}

@@ -55,6 +55,10 @@ func (l *labRun) run(t *testing.T, s Scenario) uint32 {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("%s: %v", s.Name, err)
 	}
+	timeout := s.Timeout
+	if timeout == 0 {
+		timeout = time.Minute
+	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
@@ -62,10 +66,10 @@ func (l *labRun) run(t *testing.T, s Scenario) uint32 {
 		if err != nil {
 			t.Errorf("%s: %v\n%s", s.Name, err, out.Bytes())
 		}
-	case <-time.After(60 * time.Second):
+	case <-time.After(timeout):
 		cmd.Process.Kill()
 		<-done
-		t.Errorf("%s: still running after a minute; killed\n%s", s.Name, out.Bytes())
+		t.Errorf("%s: still running after %s; killed\n%s", s.Name, timeout, out.Bytes())
 	}
 	t.Logf("%s (pid %d): %s", s.Name, cmd.Process.Pid, strings.TrimSpace(out.String()))
 	return uint32(cmd.Process.Pid)

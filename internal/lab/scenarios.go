@@ -1,5 +1,7 @@
 package lab
 
+import "time"
+
 // Wallet is the Monero address the lab's miners log in with (an example address from
 // XMRig's documentation).
 const Wallet = "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A"
@@ -22,7 +24,10 @@ type Scenario struct {
 	// Container starts the program in the lab container's cgroup (Cgroup), with the
 	// container's image laid out under {dir}/ctr (Image).
 	Container bool
-	Expect    []Expect
+	// Timeout bounds the scenario's run (a minute when zero); a scenario still running then
+	// is killed and fails.
+	Timeout time.Duration
+	Expect  []Expect
 }
 
 // Capture is one `saker capture` run of the lab and the scenarios played during it.
@@ -37,7 +42,7 @@ type Capture struct {
 // payload is the rule on mining JSON-RPC in socket payloads.
 const payload = "Mining Protocol in Socket Payload"
 
-// Captures is the lab: four captures, so that each stays short and small.
+// Captures is the lab: six captures, so that each stays short and small.
 var Captures = []Capture{
 	{
 		Name: "lab-miners",
@@ -164,6 +169,8 @@ var Captures = []Capture{
 				Expect: []Expect{
 					{Rule: "Execution from Temporary Directory", Fields: map[string]string{"container.id": hostContainer, "proc.name": "kworkerds",
 						"proc.exepath": "{tmp}/kworkerds", "proc.cmdline": "kworkerds --background"}},
+					{Rule: "Process Masquerading as Kernel Thread", Fields: map[string]string{"container.id": hostContainer, "proc.name": "kworkerds",
+						"proc.exepath": "{tmp}/kworkerds", "proc.cmdline": "kworkerds --background"}},
 					{Rule: "Fileless Execution from Memfd", Fields: map[string]string{"container.id": hostContainer,
 						"proc.exepath": "*memfd:lab-payload*", "proc.cmdline": "* --background", "proc.pname": "sh"}},
 				},
@@ -214,6 +221,9 @@ var Captures = []Capture{
 					{Rule: "Container Drift Upper Layer Executed", Fields: map[string]string{"container.id": ShortContainerID,
 						"proc.name": "kswapd0", "proc.exepath": "/usr/local/bin/kswapd0", "proc.cmdline": "kswapd0 --background",
 						"proc.pname": "labtool"}},
+					{Rule: "Process Masquerading as Kernel Thread", Fields: map[string]string{"container.id": ShortContainerID,
+						"proc.name": "kswapd0", "proc.exepath": "/usr/local/bin/kswapd0", "proc.cmdline": "kswapd0 --background",
+						"proc.pname": "labtool"}},
 					{Rule: "Container Drift Chmod Executable", Fields: map[string]string{"container.id": ShortContainerID,
 						"proc.name": "chmod", "proc.cmdline": "chmod +x /opt/app/update.sh", "fd.name": "/opt/app/update.sh",
 						"evt.arg.mode": "0755(*"}},
@@ -255,4 +265,6 @@ var Captures = []Capture{
 			},
 		},
 	},
+	killChainCapture,
+	lookalikeCapture,
 }

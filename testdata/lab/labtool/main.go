@@ -11,11 +11,17 @@
 //	labtool container DIR STEPS   be the init of the lab's container: overlay root from DIR,
 //	                              then run the commands of the file STEPS
 //	labtool drop PATH ARG...      write a copy of this program to the new 0755 file PATH, exec it
+//	labtool wait                  sleep until killed, at most 10 s (a rival miner to kill)
+//	labtool nmiwatchdog           open /proc/sys/kernel/nmi_watchdog for writing, write nothing
+//	labtool dockerapi SOCK        serve a Docker API stand-in on SOCK that refuses one request
+//	labtool waitfile PATH         wait until PATH exists, at most 5 s
 //	labtool [anything else]       exit 0 (the drift scenarios run copies of it)
 //
 // Linked as "modprobe" it plays a modprobe that finds no module: the lab records the attempt
 // to load msr without ever loading a kernel module. Linked as "chmod" it is a chmod that
 // knows +x, and as "ssh" an ssh client that stops after the servers' identification.
+// Linked as systemctl, cpulimit, useradd, iptables, crontab, masscan or dpkg it is the stand-in of
+// standins.go: the command line a campaign runs, without its effect on the host.
 package main
 
 import (
@@ -44,6 +50,10 @@ func main() {
 	case "ssh":
 		err = sshClient(os.Args[1:])
 	default:
+		if ok, serr := standIn(name, os.Args[1:]); ok {
+			err = serr
+			break
+		}
 		name = "labtool " + argOr(1)
 		err = subcommand(argOr(1))
 	}
@@ -72,6 +82,14 @@ func subcommand(cmd string) error {
 		return container(os.Args[2], os.Args[3])
 	case "drop":
 		return drop(os.Args[2], os.Args[3:])
+	case "wait":
+		return wait()
+	case "nmiwatchdog":
+		return nmiWatchdog()
+	case "dockerapi":
+		return dockerAPI(os.Args[2])
+	case "waitfile":
+		return waitFile(os.Args[2])
 	}
 	return nil
 }

@@ -30,8 +30,12 @@ func sshProbe(addrs []string) error {
 func sshClient(args []string) error {
 	port := "22"
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
-		if args[0] == "-p" && len(args) > 1 {
+		switch {
+		case args[0] == "-p" && len(args) > 1:
 			port, args = args[1], args[2:]
+			continue
+		case len(args[0]) == 2 && strings.Contains("iolFJEcmb", args[0][1:]) && len(args) > 1:
+			args = args[2:] // an option with its value in the next word
 			continue
 		}
 		args = args[1:]
