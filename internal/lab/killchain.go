@@ -109,8 +109,8 @@ var killChainCapture = Capture{
 	},
 	// The pool's side of the campaign's miner connection.
 	Pool: []Expect{
-		{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "read", "fd.name": "198.51.100.7:3333->198.51.100.2:*"}},
-		{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "write", "fd.name": "198.51.100.7:3333->198.51.100.2:*"}},
+		{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "read", "fd.name": "198.51.100.2:*->198.51.100.7:3333"}},
+		{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "evt.type": "write", "fd.name": "198.51.100.2:*->198.51.100.7:3333"}},
 	},
 }
 
