@@ -133,6 +133,7 @@ func killChainRuleCases() []ruleCase {
 		{"chmod +x /tmp file", chx, true, "", by("/usr/bin/chmod", []string{"chmod", "+x", "/tmp/kinsing"}, chmodEv(12, 950, "/tmp/kinsing", 0o755))},
 		{"chmod +x hidden dir", chx, true, "", by("/usr/bin/chmod", []string{"chmod", "777", "/etc/.kinsing/kdevtmpfsi"}, chmodEv(12, 950, "/etc/.kinsing/kdevtmpfsi", 0o777))},
 		{"chmod 644 /tmp file", chx, false, "", by("/usr/bin/chmod", []string{"chmod", "644", "/tmp/notes"}, chmodEv(12, 950, "/tmp/notes", 0o644))},
+		{"go chmods its test binary", chx, false, "", by("/usr/local/go/bin/go", []string{"go", "test", "-c", "-o", "/tmp/with.test", "./"}, chmodEv(12, 950, "/tmp/go-build3320499218/b001/rules.test", 0o755))},
 		{"chmod +x in workspace", chx, false, "", by("/usr/bin/chmod", []string{"chmod", "+x", "bin/kubectl"}, chmodEv(12, 950, "/home/ci/work/bin/kubectl", 0o755))},
 
 		// Competition removal.
