@@ -125,7 +125,7 @@ func shellExec(ts uint64, child uint32, path string, argv ...string) []event.Eve
 // the kill chain's in killchain_rules_test.go) and requires a positive and a negative case
 // for every default syscall rule.
 func TestDefaultRules(t *testing.T) {
-	cases := append(minerRuleCases(), killChainRuleCases()...)
+	cases := append(minerRuleCases(t), killChainRuleCases()...)
 	covered, quiet := map[string]bool{}, map[string]bool{}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -161,7 +161,7 @@ func TestDefaultRules(t *testing.T) {
 }
 
 // minerRuleCases are the cases of the rules on the miner itself.
-func minerRuleCases() []ruleCase {
+func minerRuleCases(t testing.TB) []ruleCase {
 	const (
 		pool  = "Outbound Connection to Mining Pool"
 		uri   = "Stratum URI in Command Line"
@@ -248,6 +248,7 @@ func minerRuleCases() []ruleCase {
 		{"hugepages sysctl", huge, true, "", cat(shell(10, 950, "/usr/sbin/sysctl", "sysctl", "-w", "vm.nr_hugepages=1280"), writeFile(12, 950, "/proc/sys/vm/nr_hugepages", "1280\n"))},
 		{"hugepages write 0", huge, false, "", writeFile(10, 900, "/proc/sys/vm/nr_hugepages", "0\n")},
 		{"hugepages released", hugeR, true, "", writeFile(10, 900, "/proc/sys/vm/nr_hugepages", "0\n")},
+		{"hugepages raised is no release", hugeR, false, "", writeFile(10, 900, "/proc/sys/vm/nr_hugepages", "1168\n")},
 		{"hugepages open only", huge, false, "", one(ev(10, event.KindOpenat, 900, 900, 6, A{"dirfd": event.Int(atFDCWD), "name": event.Str("/proc/sys/vm/nr_hugepages"), "flags": event.Int(1)}))},
 		{"miner flags", flags, true, "", shell(10, 950, "/opt/.cache/systemd-helper", "systemd-helper", "--donate-level=1", "--cpu-priority", "5", "--algo=rx/0")},
 		{"miner flags under timeout", flags, false, "", shell(10, 950, "/usr/bin/timeout", "timeout", "15", "/opt/x/syncd", "--donate-level=1")},

@@ -105,7 +105,11 @@ var killChainCapture = Capture{
 			onHost("DNS Lookup of Mining Pool Domain", "proc.name", "kdevtmpfsi", "dns.query.name", "pool.supportxmr.com", "dns.answer.ip", `["198.51.100.7"]`),
 			onHost("Outbound Connection to Mining Pool", "proc.name", "kdevtmpfsi", "fd.sip.name", `["pool.supportxmr.com"]`, "fd.name", "198.51.100.2:*->198.51.100.7:3333"),
 			onHost(payload, "proc.name", "kdevtmpfsi", "evt.type", "write", "evt.buffer", `{"id":1,"jsonrpc":"2.0","method":"login",*`),
-			onHost(payload, "proc.name", "kdevtmpfsi", "evt.type", "read", "evt.buffer", `{"jsonrpc":"2.0","method":"job",*`)),
+			onHost(payload, "proc.name", "kdevtmpfsi", "evt.type", "read", "evt.buffer", `{"jsonrpc":"2.0","method":"job",*`),
+			// The pool's login reply and the miner's submit: the payload rule knows XMRig's whole
+			// protocol in both directions (issue 23).
+			onHost(payload, "proc.name", "kdevtmpfsi", "evt.type", "read", "evt.buffer", `{"error":null,"id":1,"jsonrpc":"2.0","result":*`),
+			onHost(payload, "proc.name", "kdevtmpfsi", "evt.type", "write", "evt.buffer", `{"id":2,"jsonrpc":"2.0","method":"submit",*`)),
 	},
 	// The pool's side of the campaign's miner connection.
 	Pool: []Expect{
