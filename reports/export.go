@@ -2,6 +2,9 @@ package reports
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"io/fs"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,8 +32,10 @@ const partitionHost = `CASE WHEN regexp_full_match(c.host, '[A-Za-z0-9][A-Za-z0-
 
 // ExportParquet writes every table of the database at path (opened read-only) as Parquet under
 // dir/TABLE/host=HOST/day=YYYY-MM-DD/ (HOST as partitionHost makes it; the capture table keeps
-// the name itself in host_name and host_raw). Files are added next to those already there, so several
-// databases (a fleet's hosts) export into one directory; read them back with
+// the name itself in host_name and host_raw), in files named saker-ID-N.parquet, where ID
+// (exportID) names the database's captures. Several databases (a fleet's hosts) export into one
+// directory side by side; exporting the same captures again replaces the files of the earlier
+// export instead of adding a second copy of their rows. Read the tree back with
 // read_parquet('dir/TABLE/**/*.parquet', hive_partitioning = true).
 func ExportParquet(ctx context.Context, path, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -42,7 +47,16 @@ func ExportParquet(ctx context.Context, path, dir string) error {
 		return err
 	}
 	defer db.Close()
+	id, err := exportID(ctx, db)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	prefix := "saker-" + id + "-"
 	for _, t := range Tables {
+		tdir := filepath.Join(dir, t)
+		if err := removeExported(tdir, prefix); err != nil {
+			return fmt.Errorf("export %s: %w", t, err)
+		}
 		cols := "t.*, " + partitionHost + " AS host"
 		if t == "capture" {
 			cols = "t.* EXCLUDE (host), t.host AS host_name, " + partitionHost + " AS host"
@@ -50,10 +64,60 @@ func ExportParquet(ctx context.Context, path, dir string) error {
 		q := fmt.Sprintf(`COPY (
   SELECT %s, CAST(%s AS DATE) AS day
   FROM %s t LEFT JOIN capture c USING (capture_id)
-) TO %s (FORMAT PARQUET, PARTITION_BY (host, day), APPEND true)`,
-			cols, dayOf[t], t, sqlString(filepath.Join(dir, t)))
+) TO %s (FORMAT PARQUET, PARTITION_BY (host, day), OVERWRITE_OR_IGNORE true, FILENAME_PATTERN %s)`,
+			cols, dayOf[t], t, sqlString(tdir), sqlString(prefix+"{i}"))
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("export %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// exportID names the captures of db in exported file names: the first 16 hex digits of the MD5
+// of their ids, hosts and boot ids, so the same database exported twice gets the same name and
+// two hosts' databases get different ones.
+func exportID(ctx context.Context, db *sql.DB) (string, error) {
+	var id string
+	err := db.QueryRowContext(ctx, `SELECT left(md5(coalesce(string_agg(
+  capture_id || chr(0) || coalesce(host, '') || chr(0) || coalesce(boot_id, ''), chr(1)
+  ORDER BY capture_id, host, boot_id), '')), 16) FROM capture`).Scan(&id)
+	return id, err
+}
+
+// removeExported removes the files an earlier export with prefix left in the partitions of tdir
+// (tdir/host=H/day=D/PREFIX*.parquet). tdir need not exist.
+func removeExported(tdir, prefix string) error {
+	hosts, err := os.ReadDir(tdir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, h := range hosts {
+		if !h.IsDir() || !strings.HasPrefix(h.Name(), "host=") {
+			continue
+		}
+		days, err := os.ReadDir(filepath.Join(tdir, h.Name()))
+		if err != nil {
+			return err
+		}
+		for _, d := range days {
+			if !d.IsDir() || !strings.HasPrefix(d.Name(), "day=") {
+				continue
+			}
+			ddir := filepath.Join(tdir, h.Name(), d.Name())
+			files, err := os.ReadDir(ddir)
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				if strings.HasPrefix(f.Name(), prefix) && strings.HasSuffix(f.Name(), ".parquet") {
+					if err := os.Remove(filepath.Join(ddir, f.Name())); err != nil {
+						return err
+					}
+				}
+			}
 		}
 	}
 	return nil

@@ -93,3 +93,52 @@ func TestExportHostile(t *testing.T) {
 		t.Errorf("%v processes exported byte-exact, want %d", r[0], len(hostile))
 	}
 }
+
+// TestExportTwiceReplaces exports one database twice into a directory that already holds another
+// host's export: the second export replaces the first one's files, so no row is counted twice,
+// and the other host's rows stay.
+func TestExportTwiceReplaces(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "fleet")
+	paths := map[string]string{}
+	for i, host := range []string{"web1", "db1"} {
+		paths[host] = filepath.Join(dir, host+".duckdb")
+		s, err := Create(paths[host], CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		loadMiner(t, s, "cap-"+host, host, time.Duration(i)*24*time.Hour)
+		if err := s.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func() string {
+		t.Helper()
+		var parts []string
+		for _, tbl := range Tables {
+			r := oneRow(t, paths["web1"], `SELECT count(*) FROM read_parquet(?, hive_partitioning = true)`,
+				filepath.Join(out, tbl, "**", "*.parquet"))
+			parts = append(parts, fmt.Sprintf("%s=%v", tbl, r[0]))
+		}
+		return fmt.Sprint(parts)
+	}
+	for _, host := range []string{"db1", "web1"} {
+		if err := ExportParquet(context.Background(), paths[host], out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := count()
+	// One finding, four processes and so on per host (loadMiner), from both hosts.
+	if r := oneRow(t, paths["web1"], `SELECT count(*), count(DISTINCT host) FROM read_parquet(?, hive_partitioning = true)`,
+		filepath.Join(out, "findings", "**", "*.parquet")); r[0] != int64(2) || r[1] != int64(2) {
+		t.Fatalf("after one export of each host: %v findings from %v hosts, want 2 from 2", r[0], r[1])
+	}
+	for range 2 {
+		if err := ExportParquet(context.Background(), paths["web1"], out); err != nil {
+			t.Fatal(err)
+		}
+		if got := count(); got != want {
+			t.Errorf("after exporting web1 again: %s, want %s", got, want)
+		}
+	}
+}

@@ -20,8 +20,9 @@ func newExportCmd(s *streams) *cobra.Command {
 		Use:   "export DB --parquet DIR",
 		Short: "Export an analysis database as Parquet partitioned by host and day",
 		Long: `Export every table of an analysis database as Parquet under DIR/TABLE/host=H/day=D/.
-Files are added next to those already there, so a fleet's databases export into one
-directory and read back together:
+Each database's files are named after its captures (saker-ID-N.parquet), so a fleet's
+databases export into one directory side by side, and exporting the same database again
+replaces its earlier files instead of adding its rows twice. Read them back together:
   SELECT * FROM read_parquet('DIR/findings/**/*.parquet', hive_partitioning = true)`,
 		Example: `  saker export cap1.duckdb --parquet fleet/`,
 		Args:    usageArgs(cobra.ExactArgs(1)),
