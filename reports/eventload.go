@@ -42,7 +42,17 @@ type eventLoader struct {
 	stop    atomic.Bool // set by abort: loaders drop what is left
 	mu      sync.Mutex
 	err     error
-	loaders []*eventAppender
+	loaders []eventSink
+}
+
+// eventSink appends one loader's events to the events table on its own connection: the
+// appender (eventsink_appender.go) or, built with the duckdb_arrow tag, Arrow record batches
+// (eventsink_arrow.go).
+type eventSink interface {
+	add(e *Event) error
+	// close appends what is pending unless discard is set, releases the sink's resources and
+	// closes its connection.
+	close(discard bool) error
 }
 
 // eventAppender is one loader's connection and appenders.
@@ -60,7 +70,10 @@ func newEventLoader(c *duckdb.Connector, n int) (*eventLoader, error) {
 		if err != nil {
 			return nil, errors.Join(err, l.close())
 		}
-		a := &eventAppender{conn: conn, row: make([]driver.Value, 0, 15)}
+		a, err := newEventSink(conn)
+		if err != nil {
+			return nil, errors.Join(err, conn.Close(), l.close())
+		}
 		l.loaders = append(l.loaders, a)
 		l.wg.Add(1)
 		go l.run(a)
@@ -109,7 +122,7 @@ func (l *eventLoader) fail(err error) {
 
 // run appends the batches it receives until the channel closes; after an error or an abort
 // it only drains them, so that add never blocks for good.
-func (l *eventLoader) run(a *eventAppender) {
+func (l *eventLoader) run(a eventSink) {
 	defer l.wg.Done()
 	for b := range l.batches {
 		if !l.stop.Load() && l.failed() == nil {
@@ -160,7 +173,19 @@ func (a *eventAppender) add(e *Event) error {
 	return a.full.AppendRow(a.row...)
 }
 
-// close appends the pending batch, waits for the loaders, flushes their appenders and closes
+// close flushes the appenders and closes the connection (the appender has no way to drop its
+// rows; a discarded load is removed with its file).
+func (a *eventAppender) close(bool) error {
+	var errs []error
+	for _, app := range []*duckdb.Appender{a.narrow, a.full} {
+		if app != nil {
+			errs = append(errs, app.Close())
+		}
+	}
+	return errors.Join(append(errs, a.conn.Close())...)
+}
+
+// close appends the pending batch, waits for the loaders, flushes their sinks and closes
 // their connections. It returns the first error of any of them.
 func (l *eventLoader) close() error {
 	if len(l.pending) > 0 && !l.stop.Load() {
@@ -170,13 +195,9 @@ func (l *eventLoader) close() error {
 	close(l.batches)
 	l.wg.Wait()
 	errs := []error{l.failed()}
+	discard := l.stop.Load() || errs[0] != nil
 	for _, a := range l.loaders {
-		for _, app := range []*duckdb.Appender{a.narrow, a.full} {
-			if app != nil {
-				errs = append(errs, app.Close())
-			}
-		}
-		errs = append(errs, a.conn.Close())
+		errs = append(errs, a.close(discard))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("events: %w", err)

@@ -79,8 +79,15 @@ func Create(path string, opts CreateOptions) (*Store, error) {
 // BenchmarkLoadEvents); 1.3 brought the combined dictionary and FSST compression.
 const storageVersion = "v1.3.0"
 
+// storeSettings are the DuckDB settings of a load. DuckDB's defaults are a memory limit of 80% of
+// the machine's memory and a thread per core; a load runs beside the analysis, whose own memory
+// is small and flat, so the store gets a fixed budget, and its parallelism comes from the event
+// loaders (one connection each), not from DuckDB's task threads, which would compete with them
+// and with the replay for the same cores.
+const storeSettings = "&memory_limit=256MB&threads=1"
+
 func (s *Store) open() error {
-	c, err := duckdb.NewConnector(s.tmp+"?storage_compatibility_version="+storageVersion, nil)
+	c, err := duckdb.NewConnector(s.tmp+"?storage_compatibility_version="+storageVersion+storeSettings+extraOpts, nil)
 	if err != nil {
 		return err
 	}
@@ -248,3 +255,6 @@ func (s *Store) close(abort bool) error {
 func (s *Store) removeTemp() {
 	_ = os.RemoveAll(filepath.Dir(s.tmp))
 }
+
+// extraOpts are more DuckDB settings for the store, for benchmarks (&name=value...).
+var extraOpts string

@@ -54,7 +54,7 @@ func exactList(t *testing.T, text, raw any) []string {
 	return out
 }
 
-func oneRow(t *testing.T, path, q string, args ...any) []any {
+func oneRow(t testing.TB, path, q string, args ...any) []any {
 	t.Helper()
 	// Tests read back the Parquet files they export: file access on.
 	r, err := QueryWith(context.Background(), path, ReadOptions{AllowFiles: true}, q, args...)
