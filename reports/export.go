@@ -24,7 +24,7 @@ var dayOf = map[string]string{
 	"rules":       "c.start",
 }
 
-// partitionHost is the host partition's value: the host name when it makes a plain directory
+// partitionHost is the host partition's value, computed once per capture (not per row): the host name when it makes a plain directory
 // name, else "host-" and the first 16 hex digits of its MD5, since a suspect host's name can be
 // any bytes of any length.
 const partitionHost = `CASE WHEN regexp_full_match(c.host, '[A-Za-z0-9][A-Za-z0-9._-]{0,99}') THEN c.host
@@ -57,15 +57,15 @@ func ExportParquet(ctx context.Context, path, dir string) error {
 		if err := removeExported(tdir, prefix); err != nil {
 			return fmt.Errorf("export %s: %w", t, err)
 		}
-		cols := "t.*, " + partitionHost + " AS host"
+		cols := "t.*, c.part_host AS host"
 		if t == "capture" {
-			cols = "t.* EXCLUDE (host), t.host AS host_name, " + partitionHost + " AS host"
+			cols = "t.* EXCLUDE (host), t.host AS host_name, c.part_host AS host"
 		}
 		q := fmt.Sprintf(`COPY (
   SELECT %s, CAST(%s AS DATE) AS day
-  FROM %s t LEFT JOIN capture c USING (capture_id)
+  FROM %s t LEFT JOIN (SELECT capture_id, start, %s AS part_host FROM capture c) c USING (capture_id)
 ) TO %s (FORMAT PARQUET, PARTITION_BY (host, day), OVERWRITE_OR_IGNORE true, FILENAME_PATTERN %s)`,
-			cols, dayOf[t], t, sqlString(tdir), sqlString(prefix+"{i}"))
+			cols, dayOf[t], t, partitionHost, sqlString(tdir), sqlString(prefix+"{i}"))
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("export %s: %w", t, err)
 		}
