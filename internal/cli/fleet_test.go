@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"saker/reports"
 )
 
 // bundleAs copies the capture bundle src to a new directory with its manifest's host set to
@@ -60,6 +63,15 @@ func TestFleetParquet(t *testing.T) {
 		}
 		dbs = append(dbs, db)
 	}
+	// Reading Parquet files is external access, which reports.Query leaves off.
+	fleetRows := func(q string) [][]any {
+		t.Helper()
+		r, err := reports.QueryWith(context.Background(), dbs[0], reports.ReadOptions{AllowFiles: true}, q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return r.Rows
+	}
 	pq := func(table string) string {
 		return fmt.Sprintf("read_parquet('%s', hive_partitioning = true)", filepath.Join(fleet, table, "**", "*.parquet"))
 	}
@@ -68,17 +80,17 @@ func TestFleetParquet(t *testing.T) {
 GROUP BY rule HAVING count(DISTINCT host) > 1 ORDER BY rule`
 	check := func(when string) {
 		t.Helper()
-		got := fmt.Sprint(dbRows(t, dbs[0], cross))
+		got := fmt.Sprint(fleetRows(cross))
 		wantRules := "[[Execution from Temporary Directory [build1, db1]] [Known Miner Binary Executed [build1, web1]] " +
 			"[Mining Protocol in Socket Payload [build1, web1]] [Stratum URI in Command Line [build1, web1]]]"
 		if got != wantRules {
 			t.Errorf("%s: rules on several hosts = %s, want %s", when, got, wantRules)
 		}
-		if n := dbRows(t, dbs[0], "SELECT count(*) FROM "+pq("findings"))[0][0].(int64); n != want {
+		if n := fleetRows("SELECT count(*) FROM " + pq("findings"))[0][0].(int64); n != want {
 			t.Errorf("%s: %d findings in the Parquet tree, want %d (the databases' sum)", when, n, want)
 		}
 		// Joins work across the exported tables: each host's miner process by its finding.
-		rows := dbRows(t, dbs[0], `SELECT DISTINCT f.host, p.exe FROM `+pq("findings")+` f JOIN `+pq("processes")+
+		rows := fleetRows(`SELECT DISTINCT f.host, p.exe FROM ` + pq("findings") + ` f JOIN ` + pq("processes") +
 			` p USING (host, capture_id, process_key) WHERE f.rule = 'Known Miner Binary Executed' ORDER BY f.host`)
 		if len(rows) != 2 || rows[0][0] != "build1" || rows[1][0] != "web1" {
 			t.Errorf("%s: miner processes by host = %v", when, rows)
