@@ -81,7 +81,7 @@ GROUP BY rule HAVING count(DISTINCT host) > 1 ORDER BY rule`
 	check := func(when string) {
 		t.Helper()
 		got := fmt.Sprint(fleetRows(cross))
-		wantRules := "[[Execution from Temporary Directory [build1, db1]] [Known Miner Binary Executed [build1, web1]] " +
+		wantRules := "[[Execution from Temporary Directory [build1, db1]] [File Made Executable in Temporary or Hidden Directory [build1, web1]] [Known Miner Binary Executed [build1, web1]] " +
 			"[Mining Protocol in Socket Payload [build1, web1]] [Stratum URI in Command Line [build1, web1]]]"
 		if got != wantRules {
 			t.Errorf("%s: rules on several hosts = %s, want %s", when, got, wantRules)
