@@ -7,8 +7,17 @@ import (
 	"saker/event"
 )
 
-// EventVersion is the version of the generic event encoding of RecEvent records.
-const EventVersion = 1
+// EventVersion is the version of RecEvent records this package's users write: the generic
+// event encoding of AppendEvent, unchanged since version 1. Version 2 changed a meaning: a
+// procinfo's start_ts is CLOCK_BOOTTIME nanoseconds; earlier captures (which wrote version 0)
+// recorded /proc's clock ticks there (USER_HZ, 100 per second), which readers convert.
+const EventVersion = 2
+
+// StartTicksVersion is the last RecEvent version whose procinfo start_ts is in clock ticks.
+const StartTicksVersion = 1
+
+// TicksPerSecond is USER_HZ of the captures that recorded clock ticks (linux/amd64).
+const TicksPerSecond = 100
 
 // AppendEvent appends the generic encoding of e (everything but TS, which the record carries,
 // and Num, which readers assign) to b: uvarints kind, cpu, pid, tid, a zigzag varint res, the

@@ -49,6 +49,9 @@ type Manifest struct {
 	Lost []uint64 `json:"lost_per_cpu,omitempty"`
 	// Counters holds other totals (events, records, bytes, DNS packets...).
 	Counters map[string]uint64 `json:"counters,omitempty"`
+	// Faults lists the data streams (or parts of them) that stopped early while the capture
+	// went on: what it recorded before the fault is in the bundle.
+	Faults []Fault `json:"faults,omitempty"`
 
 	Files []FileEntry `json:"files"`
 }
@@ -64,6 +67,14 @@ type Capability struct {
 	Name     string `json:"name"`
 	Recorded bool   `json:"recorded"`
 	Reason   string `json:"reason,omitempty"`
+}
+
+// Fault is one data stream, or one part of it, that stopped during a capture.
+type Fault struct {
+	Stream string    `json:"stream"`         // "dns"
+	Part   string    `json:"part,omitempty"` // the interface, for one of a stream's sources
+	Time   time.Time `json:"time"`
+	Reason string    `json:"reason"`
 }
 
 // FileEntry lists one data file. Size and SHA256 cover the file's first Size bytes as of the

@@ -165,9 +165,18 @@ func (b *Bundle) Records() *RecordReader {
 	return r
 }
 
+// LookAhead returns a reader like Records that adds nothing to the bundle's Problems: for a
+// first pass over records whose damage the main pass reports.
+func (b *Bundle) LookAhead() *RecordReader {
+	r := b.Records()
+	r.quiet = true
+	return r
+}
+
 // RecordReader reads records from a bundle's event segments, one segment after the other.
 type RecordReader struct {
 	b     *Bundle
+	quiet bool // report nothing to b.problems (LookAhead)
 	names []string
 	dec   *zstd.Decoder
 	f     *os.File
@@ -211,10 +220,9 @@ func (rr *RecordReader) Next(r *Record) error {
 			rr.closeSegment()
 		case errors.As(err, &fe):
 			// One damaged frame loses its own records only; the frames after it still read.
-			rr.b.problems = append(rr.b.problems, Problem{File: rr.seg.name,
-				Err: fmt.Errorf("%d records lost: %w", m.records, err)})
+			rr.problem(Problem{File: rr.seg.name, Err: fmt.Errorf("%d records lost: %w", m.records, err)})
 		case errors.Is(err, ErrTruncated):
-			rr.b.problems = append(rr.b.problems, Problem{File: rr.seg.name, Err: fmt.Errorf("read up to the last complete frame: %w", err)})
+			rr.problem(Problem{File: rr.seg.name, Err: fmt.Errorf("read up to the last complete frame: %w", err)})
 			rr.closeSegment()
 		case err != nil:
 			rr.closeSegment()
@@ -236,7 +244,7 @@ func (rr *RecordReader) openSegment() error {
 	if err != nil {
 		f.Close()
 		if errors.Is(err, ErrTruncated) {
-			rr.b.problems = append(rr.b.problems, Problem{File: name, Err: err})
+			rr.problem(Problem{File: name, Err: err})
 			return nil
 		}
 		return err
@@ -247,6 +255,12 @@ func (rr *RecordReader) openSegment() error {
 	}
 	rr.f, rr.seg = f, seg
 	return nil
+}
+
+func (rr *RecordReader) problem(p Problem) {
+	if !rr.quiet {
+		rr.b.problems = append(rr.b.problems, p)
+	}
 }
 
 func (rr *RecordReader) closeSegment() {

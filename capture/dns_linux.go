@@ -40,13 +40,32 @@ const dnsFlushInterval = time.Second
 // Interfaces that appear after the start are not recorded.
 //
 // Recording runs until stop is called or ctx ends; stop (idempotent) waits for the readers,
-// writes each interface's drop counts, and closes the data file, returning the first error.
+// writes each interface's drop counts, and closes the data file. An interface whose reads
+// fail (it went down) stops alone; stop returns the faults met, joined.
 func RecordDNS(ctx context.Context, w *capfile.Writer) (stop func() error, err error) {
-	return startDNS(ctx, w)
+	stopFaults, err := startDNS(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	return func() error {
+		var errs []error
+		for _, f := range stopFaults() {
+			errs = append(errs, errors.New(faultText(f)))
+		}
+		return errors.Join(errs...)
+	}, nil
 }
 
-// startDNS is RecordDNS for `saker capture`.
-func startDNS(ctx context.Context, w *capfile.Writer) (stop func() error, err error) {
+// faultText says what a fault stopped and why.
+func faultText(f capfile.Fault) string {
+	if f.Part != "" {
+		return f.Stream + " on " + f.Part + ": " + f.Reason
+	}
+	return f.Stream + ": " + f.Reason
+}
+
+// startDNS is RecordDNS for `saker capture`: stop returns the faults for the manifest.
+func startDNS(ctx context.Context, w *capfile.Writer) (stop func() []capfile.Fault, err error) {
 	ifs, err := dnsInterfaces()
 	if err != nil {
 		return nil, err
@@ -116,27 +135,27 @@ func dnsInterfaces() ([]dnsIface, error) {
 
 // dnsRecorder copies filtered packets of several handles into one pcapng stream.
 type dnsRecorder struct {
-	mu      sync.Mutex // guards ng, sink, dirty and err
+	mu      sync.Mutex // guards ng, sink, dirty and faults
 	ng      *pcapgo.NgWriter
 	sink    dnsSink
 	dirty   bool
-	err     error
+	faults  []capfile.Fault // at most one per part ("" for the data file)
 	handles []*pcapgo.EthernetHandle
 	wg      sync.WaitGroup
 	cancel  context.CancelFunc
 }
 
 // dnsRecord opens a handle per interface and starts a reader for each.
-func dnsRecord(ctx context.Context, sink dnsSink, ifs []dnsIface) (func() error, error) {
+func dnsRecord(ctx context.Context, sink dnsSink, ifs []dnsIface) (func() []capfile.Fault, error) {
 	if len(ifs) == 0 {
-		return nil, errors.New("dns: no interface to record")
+		return nil, errors.New("no interface to record")
 	}
 	r := &dnsRecorder{sink: sink}
 	for i, in := range ifs {
 		h, err := dnsOpen(in)
 		if err != nil {
 			r.closeHandles()
-			return nil, fmt.Errorf("dns: %s: %w", in.name, err)
+			return nil, fmt.Errorf("%s: %w", in.name, err)
 		}
 		r.handles = append(r.handles, h)
 		desc := pcapgo.NgInterface{Name: in.name, OS: "linux", LinkType: in.linkType,
@@ -149,7 +168,7 @@ func dnsRecord(ctx context.Context, sink dnsSink, ifs []dnsIface) (func() error,
 		}
 		if err != nil {
 			r.closeHandles()
-			return nil, fmt.Errorf("dns: pcapng: %w", err)
+			return nil, fmt.Errorf("pcapng: %w", err)
 		}
 	}
 	ctx, r.cancel = context.WithCancel(ctx)
@@ -158,18 +177,18 @@ func dnsRecord(ctx context.Context, sink dnsSink, ifs []dnsIface) (func() error,
 		if err != nil {
 			r.cancel()
 			r.closeHandles()
-			return nil, fmt.Errorf("dns: filter: %w", err)
+			return nil, fmt.Errorf("filter: %w", err)
 		}
 		r.wg.Add(1)
-		go r.read(ctx, i, h, vm)
+		go r.read(ctx, i, ifs[i].name, h, vm)
 	}
 	r.wg.Add(1)
 	go r.flushLoop(ctx)
 	var once sync.Once
-	var stopErr error
-	return func() error {
-		once.Do(func() { stopErr = r.stop() })
-		return stopErr
+	var faults []capfile.Fault
+	return func() []capfile.Fault {
+		once.Do(func() { faults = r.stop() })
+		return faults
 	}, nil
 }
 
@@ -211,9 +230,10 @@ func dnsHandleFD(h *pcapgo.EthernetHandle) (int, error) {
 	return int(f.Int()), nil
 }
 
-// read copies the packets of one handle until ctx ends. The kernel filter already chose
-// them; vm runs the same program again for the packets queued before it was attached.
-func (r *dnsRecorder) read(ctx context.Context, id int, h *pcapgo.EthernetHandle, vm *bpf.VM) {
+// read copies the packets of one handle until ctx ends or a read fails (the interface went
+// down or away: a fault of that interface only). The kernel filter already chose them; vm
+// runs the same program again for the packets queued before it was attached.
+func (r *dnsRecorder) read(ctx context.Context, id int, name string, h *pcapgo.EthernetHandle, vm *bpf.VM) {
 	defer r.wg.Done()
 	for ctx.Err() == nil {
 		data, ci, err := h.ZeroCopyReadPacketData()
@@ -222,7 +242,7 @@ func (r *dnsRecorder) read(ctx context.Context, id int, h *pcapgo.EthernetHandle
 			if s := err.Error(); strings.Contains(s, unix.EAGAIN.Error()) || strings.Contains(s, unix.EINTR.Error()) {
 				continue
 			}
-			r.fail(fmt.Errorf("dns: read: %w", err))
+			r.fail(name, fmt.Errorf("read: %w", err))
 			return
 		}
 		if n, err := vm.Run(data); err != nil || n == 0 {
@@ -231,20 +251,28 @@ func (r *dnsRecorder) read(ctx context.Context, id int, h *pcapgo.EthernetHandle
 		ci.InterfaceIndex = id
 		ci.AncillaryData = nil
 		r.mu.Lock()
-		if err := r.ng.WritePacket(ci, data); err != nil && r.err == nil {
-			r.err = fmt.Errorf("dns: write: %w", err)
+		if err := r.ng.WritePacket(ci, data); err != nil {
+			r.failLocked("", fmt.Errorf("write: %w", err))
 		}
 		r.dirty = true
 		r.mu.Unlock()
 	}
 }
 
-func (r *dnsRecorder) fail(err error) {
+func (r *dnsRecorder) fail(part string, err error) {
 	r.mu.Lock()
-	if r.err == nil {
-		r.err = err
-	}
+	r.failLocked(part, err)
 	r.mu.Unlock()
+}
+
+// failLocked records the first fault of part.
+func (r *dnsRecorder) failLocked(part string, err error) {
+	for _, f := range r.faults {
+		if f.Part == part {
+			return
+		}
+	}
+	r.faults = append(r.faults, capfile.Fault{Stream: "dns", Part: part, Time: time.Now().UTC(), Reason: err.Error()})
 }
 
 // flushLoop hands buffered packets to the data file every dnsFlushInterval.
@@ -260,8 +288,8 @@ func (r *dnsRecorder) flushLoop(ctx context.Context) {
 			r.mu.Lock()
 			if r.dirty {
 				r.dirty = false
-				if err := r.flushLocked(); err != nil && r.err == nil {
-					r.err = err
+				if err := r.flushLocked(); err != nil {
+					r.failLocked("", err)
 				}
 			}
 			r.mu.Unlock()
@@ -271,21 +299,20 @@ func (r *dnsRecorder) flushLoop(ctx context.Context) {
 
 func (r *dnsRecorder) flushLocked() error {
 	if err := r.ng.Flush(); err != nil {
-		return fmt.Errorf("dns: flush: %w", err)
+		return fmt.Errorf("flush: %w", err)
 	}
 	if err := r.sink.Flush(); err != nil {
-		return fmt.Errorf("dns: flush: %w", err)
+		return fmt.Errorf("flush: %w", err)
 	}
 	return nil
 }
 
-// stop ends the readers, records drop counts and closes the data file.
-func (r *dnsRecorder) stop() error {
+// stop ends the readers, records drop counts, closes the data file and returns the faults.
+func (r *dnsRecorder) stop() []capfile.Fault {
 	r.cancel()
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	err := r.err
 	now := time.Now()
 	for i, h := range r.handles {
 		if st, serr := h.Stats(); serr == nil {
@@ -294,13 +321,13 @@ func (r *dnsRecorder) stop() error {
 		}
 	}
 	r.closeHandles()
-	if ferr := r.flushLocked(); err == nil {
-		err = ferr
+	if err := r.flushLocked(); err != nil {
+		r.failLocked("", err)
 	}
-	if cerr := r.sink.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("dns: close: %w", cerr)
+	if err := r.sink.Close(); err != nil {
+		r.failLocked("", fmt.Errorf("close: %w", err))
 	}
-	return err
+	return r.faults
 }
 
 func (r *dnsRecorder) closeHandles() {

@@ -13,6 +13,6 @@ func RecordDNS(ctx context.Context, w *capfile.Writer) (stop func() error, err e
 	return startDNS(ctx, w)
 }
 
-func startDNS(context.Context, *capfile.Writer) (func() error, error) {
+func startDNS(context.Context, *capfile.Writer) (func() []capfile.Fault, error) {
 	return nil, ErrDNSNotSupported
 }

@@ -3,6 +3,7 @@
 package capture_test
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -138,6 +139,31 @@ func helper(mode string, args []string) error {
 		return nil
 	case "workload": // args: kind n dir port; see BenchmarkSensorOverhead
 		return workload(args[0], args[1], args[2], args[3])
+	case "waitclose": // prints its pid, then calls close(-1) for each line of stdin
+		fmt.Println(os.Getpid())
+		sc := bufio.NewScanner(os.Stdin)
+		for sc.Scan() {
+			syscall.RawSyscall(syscall.SYS_CLOSE, ^uintptr(0), 0, 0)
+		}
+		return nil
+	case "ticker": // args: fds; holds that many fds open, calls close(-1) every 2 ms until stdin closes
+		n, _ := strconv.Atoi(args[0])
+		for range n {
+			if _, err := os.Open("/dev/null"); err != nil {
+				return err
+			}
+		}
+		go func() { io.Copy(io.Discard, os.Stdin); os.Exit(0) }()
+		fmt.Println(os.Getpid())
+		for {
+			syscall.RawSyscall(syscall.SYS_CLOSE, ^uintptr(0), 0, 0)
+			time.Sleep(2 * time.Millisecond)
+		}
+	case "dnsfault": // args: dir; see TestCaptureDNSFault
+		return dnsFault(args[0])
+	case "spin": // a busy loop until killed
+		for {
+		}
 	case "closes": // args: n rate; see closes
 		n, _ := strconv.Atoi(args[0])
 		rate, _ := strconv.Atoi(args[1])

@@ -68,6 +68,9 @@ var (
 	ErrKernelTooOld = errors.New("kernel too old")
 	// ErrVerifier is returned when the kernel's verifier rejects a sensor program.
 	ErrVerifier = errors.New("verifier rejected the sensor")
+	// ErrNoEvents is returned when a capture ran to its end without recording one sensor
+	// event: the bundle is closed but holds no usable evidence.
+	ErrNoEvents = errors.New("the sensor recorded no events")
 )
 
 // Stats are a capture's counters.

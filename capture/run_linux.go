@@ -44,6 +44,9 @@ func Run(ctx context.Context, o Options) error {
 	if err := checkDir(o.Dir); err != nil {
 		return err
 	}
+	// The snapshot is the state as the sensor starts: stamped before it attaches, it sorts
+	// before every event the sensor records.
+	snapTS := capfile.Boottime()
 	s, err := openSensor(o.Snaplen, o.RingBytes)
 	if err != nil {
 		return err
@@ -83,20 +86,32 @@ func Run(ctx context.Context, o Options) error {
 			cancel(err)
 		}
 	}()
-	if err := writeSnapshot(runCtx, w, &c.snapshot, meta); err != nil {
+	if err := writeSnapshot(runCtx, w, snapTS, &c.snapshot, meta); err != nil {
 		fmt.Fprintf(o.Status, "saker: /proc snapshot: %v\n", err)
 	}
 	setCapabilities(w, meta.capabilities())
+	w.UpdateManifest(func(m *capfile.Manifest) {
+		// Readers gather the snapshot ahead of the events it precedes; the count tells them
+		// when they have all of it (see replay.BundleSource).
+		if m.Counters == nil {
+			m.Counters = map[string]uint64{}
+		}
+		m.Counters["snapshot_records"] = c.snapshot.Load()
+	})
 
-	var stopDNS func() error
+	var stopDNS func() []capfile.Fault
 	if o.NoDNS {
 		w.UpdateManifest(func(m *capfile.Manifest) {
 			m.Captured = append(m.Captured, capfile.Capability{Name: "dns", Reason: "disabled with --no-dns"})
 		})
 	} else if stopDNS, err = startDNS(runCtx, w); err != nil {
-		fmt.Fprintf(o.Status, "saker: dns capture off: %v\n", err)
+		fmt.Fprintf(o.Status, "saker: warning: dns capture off: %v\n", err)
 		w.UpdateManifest(func(m *capfile.Manifest) {
 			m.Captured = append(m.Captured, capfile.Capability{Name: "dns", Reason: err.Error()})
+		})
+	} else {
+		w.UpdateManifest(func(m *capfile.Manifest) {
+			m.Captured = append(m.Captured, capfile.Capability{Name: "dns", Recorded: true})
 		})
 	}
 
@@ -116,9 +131,12 @@ func Run(ctx context.Context, o Options) error {
 	setCapabilities(w, meta.capabilities())
 	var errs []error
 	if stopDNS != nil {
-		if err := stopDNS(); err != nil {
-			errs = append(errs, fmt.Errorf("dns: %w", err))
+		// A stream that stopped early loses its own data only: the capture is still good.
+		faults := stopDNS()
+		for _, f := range faults {
+			fmt.Fprintf(o.Status, "saker: warning: %s (at %s); the capture went on without it\n", faultText(f), f.Time.Format(time.RFC3339))
 		}
+		w.UpdateManifest(func(m *capfile.Manifest) { m.Faults = append(m.Faults, faults...) })
 	}
 	reason := stopReason(context.Cause(runCtx))
 	st := c.stats()
@@ -145,6 +163,9 @@ func Run(ctx context.Context, o Options) error {
 	c.summary(o.Status, reason, st)
 	if cause := context.Cause(runCtx); cause != nil && !isStop(cause) {
 		errs = append(errs, cause)
+	}
+	if len(errs) == 0 && st.Records == 0 {
+		errs = append(errs, ErrNoEvents)
 	}
 	return errors.Join(errs...)
 }

@@ -40,7 +40,7 @@ func (s *snapshotWriter) emit(kind string, args map[string]event.Arg) error {
 		}
 	}
 	s.buf = capfile.AppendEvent(s.buf[:0], &s.e)
-	if err := s.w.WriteRecord(capfile.Record{Type: capfile.RecEvent, TS: s.ts, Payload: s.buf}); err != nil {
+	if err := s.w.WriteRecord(capfile.Record{Type: capfile.RecEvent, Version: capfile.EventVersion, TS: s.ts, Payload: s.buf}); err != nil {
 		return err
 	}
 	s.n.Add(1)
@@ -49,9 +49,10 @@ func (s *snapshotWriter) emit(kind string, args map[string]event.Arg) error {
 
 // writeSnapshot records users, groups, every process with its open fds and environment, and
 // the containers seen in cgroup paths, with what the runtimes say of them (see
-// containerMeta.args). Processes that exit while it runs are skipped.
-func writeSnapshot(ctx context.Context, w *capfile.Writer, n *atomic.Uint64, meta *containerMeta) error {
-	s := &snapshotWriter{w: w, ts: capfile.Boottime(), n: n}
+// containerMeta.args). Processes that exit while it runs are skipped. Every record is
+// stamped ts.
+func writeSnapshot(ctx context.Context, w *capfile.Writer, ts uint64, n *atomic.Uint64, meta *containerMeta) error {
+	s := &snapshotWriter{w: w, ts: ts, n: n}
 	if err := s.users("/etc/passwd"); err != nil {
 		return err
 	}
@@ -181,7 +182,7 @@ func eachLine(path string, fn func([]string) error) error {
 // proc is what /proc says about one process.
 type proc struct {
 	pid, ppid, pgid, sid, tty int64
-	start                     uint64
+	start                     uint64 // CLOCK_BOOTTIME ns, to the clock tick
 	comm, exe, cwd, cgroup    string
 	argv, env                 []byte
 	uid, euid, gid, egid      int64
@@ -212,7 +213,8 @@ func readProc(pid int) (proc, bool) {
 	p.pgid, _ = strconv.ParseInt(f[2], 10, 64)
 	p.sid, _ = strconv.ParseInt(f[3], 10, 64)
 	p.tty, _ = strconv.ParseInt(f[4], 10, 64)
-	p.start, _ = strconv.ParseUint(f[19], 10, 64) // clock ticks after boot
+	ticks, _ := strconv.ParseUint(f[19], 10, 64) // clock ticks after boot
+	p.start = ticksToNS(ticks)
 	p.argv, _ = os.ReadFile(dir + "/cmdline")
 	p.env = readEnv(dir + "/environ")
 	p.exe, _ = os.Readlink(dir + "/exe")

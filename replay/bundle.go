@@ -50,6 +50,10 @@ type BundleSource struct {
 	eof    bool
 	byType [capfile.RecStats + 1]uint64 // records by known type; the rest in stats.ByType
 	stats  BundleStats
+	// The start snapshot, queued before the first record is read (see queueSnapshot): the
+	// main pass skips the first snapLeft event records stamped snapTS.
+	snapTS   uint64
+	snapLeft uint64
 }
 
 // OpenBundle opens the bundle in dir. Integrity failures are errors wrapping
@@ -65,7 +69,49 @@ func OpenBundle(dir string, opts BundleOptions) (*BundleSource, error) {
 	if opts.MaxPending <= 0 {
 		opts.MaxPending = 1 << 16
 	}
-	return &BundleSource{Bundle: b, rr: b.Records(), opts: opts, stats: BundleStats{ByType: map[string]uint64{}}}, nil
+	s := &BundleSource{Bundle: b, rr: b.Records(), opts: opts, stats: BundleStats{ByType: map[string]uint64{}}}
+	s.queueSnapshot()
+	return s, nil
+}
+
+// snapshotScan bounds the look-ahead for the start snapshot when the manifest does not say
+// how many records it has (a capture killed before its first manifest update after the
+// snapshot, or one without a snapshot): it stops at records this much later than the first.
+const snapshotScan = 30 * time.Second
+
+// queueSnapshot queues the records of the start snapshot (the run of event records at the
+// start of the bundle sharing one timestamp) before anything else is read. The capture
+// writes the snapshot while the sensor already records, so under load the snapshot lands in
+// the segments after sensor records later than the reorder window; queued first, it still
+// comes out at its own time, ahead of every later event, and the processes it describes
+// have their identity from their first event on, however the capture was scheduled.
+func (s *BundleSource) queueSnapshot() {
+	want := s.Bundle.Manifest.Counters["snapshot_records"]
+	rr := s.Bundle.LookAhead()
+	defer rr.Close()
+	var r capfile.Record
+	var firstTS uint64
+	seenAny, seenSnap := false, false
+	for want == 0 || s.snapLeft < want {
+		if err := rr.Next(&r); err != nil {
+			return // the end, or damage the main pass reports
+		}
+		if !seenAny {
+			firstTS, seenAny = r.TS, true
+		}
+		if r.Type == capfile.RecEvent && (!seenSnap || r.TS == s.snapTS) {
+			s.snapTS, seenSnap = r.TS, true
+			s.push(r)
+			s.snapLeft++
+			continue
+		}
+		if seenSnap && r.Type == capfile.RecEvent {
+			return // an event record of another time: the snapshot has ended
+		}
+		if want == 0 && r.TS > firstTS+uint64(snapshotScan) {
+			return
+		}
+	}
 }
 
 // Wall converts an event timestamp (CLOCK_BOOTTIME) to wall-clock time.
@@ -131,6 +177,10 @@ func (s *BundleSource) Next(e *event.Event) error {
 			s.stats.Unknown++
 			continue
 		}
+		if r.Type == capfile.RecEvent && s.snapLeft > 0 && r.TS == s.snapTS {
+			s.snapLeft-- // queued by queueSnapshot
+			continue
+		}
 		s.push(r)
 	}
 }
@@ -149,6 +199,9 @@ func (s *BundleSource) decode(p pendingRecord, e *event.Event) (bool, error) {
 	switch p.typ {
 	case capfile.RecEvent:
 		err = capfile.DecodeEvent(p.payload, e)
+		if err == nil && p.version <= capfile.StartTicksVersion && e.Kind == event.KindProcinfo {
+			ticksToNS(e)
+		}
 	case capfile.RecSensor:
 		err = DecodeSensorRecord(p.version, p.payload, e)
 	}
@@ -176,3 +229,13 @@ func (s *BundleSource) decode(p pendingRecord, e *event.Event) (bool, error) {
 	s.stats.Events++
 	return true, nil
 }
+
+// ticksToNS converts the start_ts of a procinfo event of an older capture from clock ticks
+// to nanoseconds (see capfile.EventVersion).
+func ticksToNS(e *event.Event) {
+	if i := procinfoStartTS; i < int(e.NArgs) {
+		e.Args[i].Int *= 1e9 / capfile.TicksPerSecond
+	}
+}
+
+var procinfoStartTS = event.KindProcinfo.ParamIndex("start_ts")
