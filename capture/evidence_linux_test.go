@@ -212,11 +212,11 @@ func TestPreexistingIdentityUnderLoad(t *testing.T) {
 	}
 }
 
-// dnsFault runs in a network namespace of its own: it captures into dir while the dummy
+// dnsFault runs in a network namespace of its own: it captures into dir while the bridge
 // interface d0, one of the interfaces DNS is recorded on, goes away, then prints Run's error
 // (or "ok") and the status output.
 func dnsFault(dir string) error {
-	for _, args := range [][]string{{"link", "set", "lo", "up"}, {"link", "add", "d0", "type", "dummy"}, {"link", "set", "d0", "up"}} {
+	for _, args := range [][]string{{"link", "set", "lo", "up"}, {"link", "add", "d0", "type", "bridge"}, {"link", "set", "d0", "up"}} {
 		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
 			return fmt.Errorf("ip %v: %v: %s", args, err, out)
 		}
@@ -225,7 +225,7 @@ func dnsFault(dir string) error {
 	var status bytes.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- capture.Run(ctx, capture.Options{Dir: dir, Ready: ready, Status: &status}) }()
+	go func() { done <- capture.Run(ctx, capture.Options{Dir: dir, Ready: ready, Status: &status, SakerVersion: "v9.9.9 (commit test)"}) }()
 	select {
 	case <-ready:
 	case err := <-done:
@@ -252,7 +252,8 @@ func TestCaptureDNSFault(t *testing.T) {
 		t.Skip("needs unshare (util-linux)")
 	}
 	dir := filepath.Join(t.TempDir(), "cap")
-	c := exec.Command("unshare", "--net", os.Args[0], dir)
+	// A mount namespace too, for a sysfs that lists the new namespace's interfaces.
+	c := exec.Command("unshare", "--net", "--mount", "sh", "-c", `mount -t sysfs sysfs /sys && exec "$0" "$1"`, os.Args[0], dir)
 	c.Env = append(os.Environ(), "SAKER_SENSOR_HELPER=dnsfault")
 	out, err := c.CombinedOutput()
 	if err != nil {
@@ -272,6 +273,9 @@ func TestCaptureDNSFault(t *testing.T) {
 	if len(m.Faults) != 1 || m.Faults[0].Stream != "dns" || m.Faults[0].Part != "d0" ||
 		!strings.Contains(m.Faults[0].Reason, "network is down") || m.Faults[0].Time.Before(m.Start) {
 		t.Errorf("manifest faults %+v", m.Faults)
+	}
+	if m.SakerVersion != "v9.9.9 (commit test)" {
+		t.Errorf("manifest saker_version %q", m.SakerVersion)
 	}
 	if m.Status != capfile.StatusStopped || m.Counters["sensor_records"] == 0 {
 		t.Errorf("manifest status %s with %d sensor records", m.Status, m.Counters["sensor_records"])

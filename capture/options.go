@@ -37,6 +37,8 @@ type Options struct {
 	// Status receives a status line while capturing (redrawn in place when it is a terminal)
 	// and the final summary. Nil discards both.
 	Status io.Writer
+	// SakerVersion names the build that captures, for the manifest's saker_version.
+	SakerVersion string
 	// Ready, when not nil, is closed once the sensor is attached and the /proc snapshot
 	// written: everything that happens afterwards is recorded.
 	Ready chan<- struct{}

@@ -24,7 +24,9 @@ import (
 // then stops cleanly: it detaches the sensor, drains the ring buffer, records the lost-event
 // counters and final clock anchor in the manifest and closes the bundle. It returns errors
 // wrapping ErrNotRoot, ErrNoBTF, ErrKernelTooOld, ErrVerifier or capfile.ErrNotEmpty when
-// it cannot start.
+// it cannot start, and ErrNoEvents when the sensor recorded nothing. A data stream that
+// stops early (DNS on an interface that went down) is no error: its fault goes to the
+// manifest's faults and a warning to Options.Status.
 func Run(ctx context.Context, o Options) error {
 	if o.Snaplen == 0 {
 		o.Snaplen = DefaultSnaplen
@@ -52,7 +54,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer s.Close()
-	w, err := capfile.Create(o.Dir, capfile.WriterOptions{MaxBytes: o.MaxBytes})
+	w, err := capfile.Create(o.Dir, capfile.WriterOptions{MaxBytes: o.MaxBytes, SakerVersion: o.SakerVersion})
 	if err != nil {
 		return err
 	}

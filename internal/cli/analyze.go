@@ -234,7 +234,7 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 		}
 	}
 	if o.report != "" {
-		if err := writeReportFile(ctx, dbPath, o.report, reports.ReportOptions{Generated: time.Now(), Version: Version}); err != nil {
+		if err := writeReportFile(ctx, dbPath, o.report, reports.ReportOptions{Generated: time.Now(), Version: currentBuild().String()}); err != nil {
 			return err
 		}
 		if !o.quiet {

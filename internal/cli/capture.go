@@ -52,7 +52,8 @@ zstd-compressed segments listed with their SHA-256 in manifest.json. Stop it wit
 }
 
 func runCapture(s *streams, o *captureOptions) error {
-	opts := capture.Options{Dir: o.out, Snaplen: o.snaplen, NoDNS: o.noDNS, Status: s.err, DockerSocket: o.docker, ContainerdSocket: o.ctrd}
+	opts := capture.Options{Dir: o.out, Snaplen: o.snaplen, NoDNS: o.noDNS, Status: s.err, DockerSocket: o.docker,
+		ContainerdSocket: o.ctrd, SakerVersion: currentBuild().String()}
 	if o.duration != "" {
 		d, err := time.ParseDuration(o.duration)
 		if err != nil || d <= 0 {

@@ -97,7 +97,7 @@ names server IPs from the DNS answers the host received at the time, and writes 
 as Falco-style alerts, a DuckDB database and a self-contained HTML report.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       Version,
+		Version:       currentBuild().version,
 	}
 	root.SetVersionTemplate(versionText())
 	// Size limits of the text inputs saker parses whole (rules files, GitHub delivery files):
