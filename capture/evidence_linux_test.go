@@ -225,7 +225,9 @@ func dnsFault(dir string) error {
 	var status bytes.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- capture.Run(ctx, capture.Options{Dir: dir, Ready: ready, Status: &status, SakerVersion: "v9.9.9 (commit test)"}) }()
+	go func() {
+		done <- capture.Run(ctx, capture.Options{Dir: dir, Ready: ready, Status: &status, SakerVersion: "v9.9.9 (commit test)"})
+	}()
 	select {
 	case <-ready:
 	case err := <-done:
