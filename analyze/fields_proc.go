@@ -40,6 +40,12 @@ func procIdent(name string, n int, get func(p *Process) []byte) {
 	})
 }
 
+// exeStr registers a string field of the executable of the event's process (n = 0) or its
+// nth ancestor, missing when empty (the capture has no hash, or no reason).
+func exeStr(name string, n int, get func(x *Executable) []byte) {
+	procIdent(name, n, func(p *Process) []byte { return get(&p.Executable) })
+}
+
 // procInt registers an integer field of the event's process.
 func procInt(name string, t rules.FieldType, get func(s *State, p *Process) (int64, bool)) {
 	fields[name] = noArg(func(s *State) rules.Extractor {
@@ -118,6 +124,12 @@ func init() {
 		}
 		d := s.clock.Wall(p.StartTS).UnixNano() - int64(p.ExeInoCtime)
 		return d, d >= 0
+	})
+	exeStr("proc.exe.sha256", 0, func(x *Executable) []byte { return x.SHA256 })
+	exeStr("proc.pexe.sha256", 1, func(x *Executable) []byte { return x.SHA256 })
+	exeStr("proc.exe.hash_error", 0, func(x *Executable) []byte { return x.Error })
+	procInt("proc.exe.size", rules.FieldInt, func(_ *State, p *Process) (int64, bool) {
+		return p.Executable.Size, len(p.Executable.SHA256) > 0
 	})
 	procInt("thread.tid", rules.FieldInt, func(s *State, _ *Process) (int64, bool) { return int64(s.ev.TID), true })
 	procInt("proc.is_vpgid_leader", rules.FieldBool, func(_ *State, p *Process) (int64, bool) {

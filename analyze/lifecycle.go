@@ -37,6 +37,7 @@ func (s *State) exec(e *event.Event) {
 		p.PPID = uint32(ptid.Int)
 	}
 	s.setIdentity(p, e)
+	s.setExe(p, e.PID, e.TS)
 	if len(p.Comm) == 0 {
 		p.Comm = append(p.Comm, baseName(p.ExePath)...)
 	}

@@ -31,6 +31,9 @@ type Process struct {
 
 	ContainerID string // 12-hex-digit id, "host" for host processes
 
+	// Executable is what the capture read of the file the process runs (proc.exe.sha256).
+	Executable Executable
+
 	StartTS uint64 // capture-clock ns of the clone (or the snapshot's start_ts)
 	ExecTS  uint64 // capture-clock ns of the last successful execve, 0 if none seen
 	ExitTS  uint64 // capture-clock ns of the exit, 0 while alive

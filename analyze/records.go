@@ -20,6 +20,12 @@ type ProcessRecord struct {
 	ExePath   string
 	Cmdline   string
 	PrevExes  []string // executables run before ExePath, oldest first
+	// ExeSHA256 and ExeSize describe the file of ExePath as the capture read it; ExeError
+	// says why there is no hash; ExeKept is set when the bundle keeps a copy.
+	ExeSHA256 string
+	ExeSize   int64
+	ExeError  string
+	ExeKept   bool
 	UID       uint32
 	User      string
 	Container string // container id, "host" on the host

@@ -35,6 +35,9 @@ type Options struct {
 	Finding func(*Finding) error
 	// Hooks receive process, connection and file records for reports.
 	Hooks Hooks
+	// Executables gives the hashes of the executables processes ran; nil uses the source's
+	// own when it is an ExeResolver (saker bundles are).
+	Executables ExeResolver
 	// Event, when set, receives each event after the state has applied it and before the
 	// rules see it, with the Process.Key of its process (0 when none). It sees the dns events
 	// made from DNS messages too. e is reused after the call.
@@ -183,6 +186,10 @@ func (a *Analyzer) Run(ctx context.Context, src event.Source) (*Result, error) {
 		opts.Names = dns.NewIndex(dns.IndexOptions{})
 	}
 	a.s.reset(opts.Clock, opts.Names, opts.Hooks)
+	if opts.Executables == nil {
+		opts.Executables, _ = src.(ExeResolver)
+	}
+	a.s.SetExecutables(opts.Executables)
 	s, en, cites := a.s, a.en, a.cites
 	feed := newDNSFeed(src, s, opts.Names, opts.DNS)
 	src = feed

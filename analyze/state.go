@@ -37,6 +37,7 @@ type State struct {
 	clock      event.Clock
 	names      NameResolver
 	hooks      Hooks
+	exes       ExeResolver
 
 	// The event being processed, set by Update.
 	ev     *event.Event
@@ -83,6 +84,9 @@ func NewState(clock event.Clock, names NameResolver, hooks Hooks) *State {
 		closeFD:    -1,
 	}
 }
+
+// SetExecutables gives s the executables of the capture (nil: none).
+func (s *State) SetExecutables(r ExeResolver) { s.exes = r }
 
 // reset empties s in place, so that extractors bound to s serve the next replay.
 func (s *State) reset(clock event.Clock, names NameResolver, hooks Hooks) {
@@ -298,6 +302,7 @@ func (s *State) procinfo(e *event.Event) {
 	p.PPID = uint32(argAt(e, argPtid).Int)
 	s.snapshotPending = true
 	s.setIdentity(p, e)
+	s.setExe(p, pid, e.TS)
 	p.StartTS = uint64(argAt(e, argStartTs).Int)
 	p.refresh()
 }
@@ -468,6 +473,7 @@ func (s *State) processRecord(p *Process) *ProcessRecord {
 	if p.ExitTS != 0 {
 		r.Exit = s.clock.Wall(p.ExitTS)
 	}
+	r.ExeSHA256, r.ExeSize, r.ExeError, r.ExeKept = string(p.Executable.SHA256), p.Executable.Size, string(p.Executable.Error), p.Executable.Kept
 	for _, x := range p.PrevExePaths {
 		r.PrevExes = append(r.PrevExes, string(x))
 	}

@@ -54,6 +54,21 @@ type Manifest struct {
 	Faults []Fault `json:"faults,omitempty"`
 
 	Files []FileEntry `json:"files"`
+	// Samples lists the executables kept in the bundle's files/ directory, each in a file
+	// named by its SHA-256, which the reader checks like any data file.
+	Samples []Sample `json:"samples,omitempty"`
+}
+
+// SamplesDir is the bundle's directory of kept executables.
+const SamplesDir = "files"
+
+// Sample is one kept executable: files/<SHA256>, Size bytes, a byte-for-byte copy of the
+// file a process ran (at Path, as /proc/PID/exe named it), kept for Reason.
+type Sample struct {
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
 }
 
 // ClockAnchor is one simultaneous reading of CLOCK_BOOTTIME and the wall clock.
@@ -215,6 +230,11 @@ func ReadManifest(dir string) (*Manifest, error) {
 	for _, fe := range m.Files {
 		if fe.Name != filepath.Base(fe.Name) || fe.Name == "." || fe.Name == ".." || fe.Name == ManifestName {
 			return nil, fmt.Errorf("%s: bad file name %q: %w", ManifestName, fe.Name, ErrCorrupt)
+		}
+	}
+	for _, s := range m.Samples {
+		if !IsSHA256(s.SHA256) || s.Size < 0 {
+			return nil, fmt.Errorf("%s: bad sample %q of %d bytes: %w", ManifestName, s.SHA256, s.Size, ErrCorrupt)
 		}
 	}
 	return &m, nil

@@ -68,6 +68,9 @@ func Open(dir string, opts ReaderOptions) (*Bundle, error) {
 		}
 		b.files = append(b.files, fe)
 	}
+	if err := b.verifySamples(opts); err != nil {
+		return nil, err
+	}
 	// Files the manifest never listed: written after its last rewrite by a killed capture.
 	ents, err := os.ReadDir(dir)
 	if err != nil {

@@ -18,6 +18,10 @@ const (
 	RecEvent RecordType = 2
 	// RecStats is a JSON object of counters (lost events per CPU, ring-buffer use) at a time.
 	RecStats RecordType = 3
+	// RecExe is an Executable (JSON, version ExeVersion): the file a process ran, with its
+	// SHA-256, as read at its exec or in the start snapshot. These records go to the
+	// bundle's "exes" data files, not to event segments (see Bundle.Executables).
+	RecExe RecordType = 4
 )
 
 func (t RecordType) String() string {
@@ -28,6 +32,8 @@ func (t RecordType) String() string {
 		return "event"
 	case RecStats:
 		return "stats"
+	case RecExe:
+		return "exe"
 	}
 	return fmt.Sprintf("type%d", uint16(t))
 }

@@ -37,6 +37,10 @@ type Options struct {
 	// Status receives a status line while capturing (redrawn in place when it is a terminal)
 	// and the final summary. Nil discards both.
 	Status io.Writer
+	// KeepFileBytes and KeepTotalBytes cap the copies of executables kept in the bundle
+	// (those changed during the capture, and those named like cryptominers): per file and in
+	// all. 0 means DefaultKeepFileBytes and DefaultKeepTotalBytes; a negative value keeps none.
+	KeepFileBytes, KeepTotalBytes int64
 	// SakerVersion names the build that captures, for the manifest's saker_version.
 	SakerVersion string
 	// Ready, when not nil, is closed once the sensor is attached and the /proc snapshot

@@ -61,6 +61,18 @@ func Run(ctx context.Context, o Options) error {
 	meta := newContainerMeta(o.DockerSocket, o.ContainerdSocket)
 	defer meta.close()
 	c := &capturer{sensor: s, w: w, start: time.Now(), watch: startContainerWatch(w, meta)}
+	keepFile, keepTotal := o.KeepFileBytes, o.KeepTotalBytes
+	if keepFile == 0 {
+		keepFile = DefaultKeepFileBytes
+	}
+	if keepTotal == 0 {
+		keepTotal = DefaultKeepTotalBytes
+	}
+	if c.exes, err = startExeHasher(w, c.start, keepFile, keepTotal); err != nil {
+		c.watch.stop()
+		w.Close()
+		return err
+	}
 	w.UpdateManifest(func(m *capfile.Manifest) {
 		m.Host, _ = os.Hostname()
 		m.Kernel = readTrim("/proc/sys/kernel/osrelease")
@@ -70,7 +82,11 @@ func Run(ctx context.Context, o Options) error {
 			capfile.Capability{Name: "syscalls", Recorded: true},
 			capfile.Capability{Name: "proc_snapshot", Recorded: true},
 			capfile.Capability{Name: "environment", Recorded: true,
-				Reason: "the first 4 KiB of each process's environment: at exec, and from /proc/PID/environ in the snapshot"})
+				Reason: "the first 4 KiB of each process's environment: at exec, and from /proc/PID/environ in the snapshot"},
+			capfile.Capability{Name: "executables", Recorded: true,
+				Reason: fmt.Sprintf("SHA-256 of the executable of every exec and snapshot process, read from /proc/PID/exe; "+
+					"copies of executables changed during the capture or named like miners, up to %s each and %s in all",
+					humanBytes(max(keepFile, 0)), humanBytes(max(keepTotal, 0)))})
 	})
 
 	runCtx, cancel := context.WithCancelCause(ctx)
@@ -88,7 +104,7 @@ func Run(ctx context.Context, o Options) error {
 			cancel(err)
 		}
 	}()
-	if err := writeSnapshot(runCtx, w, snapTS, &c.snapshot, meta); err != nil {
+	if err := writeSnapshot(runCtx, w, snapTS, &c.snapshot, meta, c.exes.fromSnapshot); err != nil {
 		fmt.Fprintf(o.Status, "saker: /proc snapshot: %v\n", err)
 	}
 	setCapabilities(w, meta.capabilities())
@@ -132,6 +148,12 @@ func Run(ctx context.Context, o Options) error {
 	c.watch.stop()
 	setCapabilities(w, meta.capabilities())
 	var errs []error
+	if err := c.exes.stop(); err != nil {
+		fmt.Fprintf(o.Status, "saker: warning: executables: %v\n", err)
+		w.UpdateManifest(func(m *capfile.Manifest) {
+			m.Faults = append(m.Faults, capfile.Fault{Stream: "executables", Time: time.Now().UTC(), Reason: err.Error()})
+		})
+	}
 	if stopDNS != nil {
 		// A stream that stopped early loses its own data only: the capture is still good.
 		faults := stopDNS()
@@ -157,6 +179,7 @@ func Run(ctx context.Context, o Options) error {
 		m.Counters["container_lookups_dropped"] = c.watch.dropped.Load()
 		m.Counters["sensor_bytes"] = uint64(st.Bytes)
 		m.Counters["lost"] = st.LostTotal()
+		c.exes.counters(m.Counters)
 	})
 	w.AddAnchor()
 	if err := w.Close(); err != nil && !errors.Is(err, capfile.ErrFull) {
@@ -211,6 +234,7 @@ func readTrim(path string) string {
 type capturer struct {
 	*sensor
 	w        *capfile.Writer
+	exes     *exeHasher
 	start    time.Time
 	records  atomic.Uint64
 	bytes    atomic.Int64
@@ -259,6 +283,7 @@ func (c *capturer) readLoop() error {
 		c.records.Add(1)
 		c.bytes.Add(int64(len(p)))
 		c.watch.record(p)
+		c.exes.fromSensor(p)
 	}
 }
 

@@ -28,6 +28,9 @@ type snapshotWriter struct {
 	n   *atomic.Uint64
 }
 
+// noExe is the exe callback of writeSnapshot that hashes nothing.
+func noExe(int, uint64, string) {}
+
 func (s *snapshotWriter) emit(kind string, args map[string]event.Arg) error {
 	k, ok := event.KindByName(kind)
 	if !ok {
@@ -50,8 +53,9 @@ func (s *snapshotWriter) emit(kind string, args map[string]event.Arg) error {
 // writeSnapshot records users, groups, every process with its open fds and environment, and
 // the containers seen in cgroup paths, with what the runtimes say of them (see
 // containerMeta.args). Processes that exit while it runs are skipped. Every record is
-// stamped ts.
-func writeSnapshot(ctx context.Context, w *capfile.Writer, ts uint64, n *atomic.Uint64, meta *containerMeta) error {
+// stamped ts. exe is called with every process that has an executable, for its hash.
+func writeSnapshot(ctx context.Context, w *capfile.Writer, ts uint64, n *atomic.Uint64, meta *containerMeta,
+	exe func(pid int, ts uint64, comm string)) error {
 	s := &snapshotWriter{w: w, ts: ts, n: n}
 	if err := s.users("/etc/passwd"); err != nil {
 		return err
@@ -84,6 +88,9 @@ func writeSnapshot(ctx context.Context, w *capfile.Writer, ts uint64, n *atomic.
 		args := p.args()
 		if err := s.emit("procinfo", args); err != nil {
 			return err
+		}
+		if p.exe != "" {
+			exe(pid, ts, p.comm)
 		}
 		if err := s.threads(pid, p, args); err != nil {
 			return err

@@ -46,7 +46,7 @@ func TestSnapshotForeignNetns(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n atomic.Uint64
-	if err := writeSnapshot(context.Background(), w, capfile.Boottime(), &n, newContainerMeta("", "")); err != nil {
+	if err := writeSnapshot(context.Background(), w, capfile.Boottime(), &n, newContainerMeta("", ""), noExe); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Close(); err != nil {

@@ -54,6 +54,12 @@ type BundleSource struct {
 	// main pass skips the first snapLeft event records stamped snapTS.
 	snapTS   uint64
 	snapLeft uint64
+	exes     map[exeKey]*capfile.Executable
+}
+
+type exeKey struct {
+	pid uint32
+	ts  uint64
 }
 
 // OpenBundle opens the bundle in dir. Integrity failures are errors wrapping
@@ -71,7 +77,22 @@ func OpenBundle(dir string, opts BundleOptions) (*BundleSource, error) {
 	}
 	s := &BundleSource{Bundle: b, rr: b.Records(), opts: opts, stats: BundleStats{ByType: map[string]uint64{}}}
 	s.queueSnapshot()
+	b.Executables(func(x *capfile.Executable) {
+		if s.exes == nil {
+			s.exes = map[exeKey]*capfile.Executable{}
+		}
+		c := *x
+		s.exes[exeKey{x.PID, x.TS}] = &c
+	})
 	return s, nil
+}
+
+// Executable returns what the capture read of the executable pid ran at the exec (or
+// snapshot) of timestamp ts; it implements analyze.ExeResolver. The value must not be
+// modified.
+func (s *BundleSource) Executable(pid uint32, ts uint64) (*capfile.Executable, bool) {
+	x, ok := s.exes[exeKey{pid, ts}]
+	return x, ok
 }
 
 // snapshotScan bounds the look-ahead for the start snapshot when the manifest does not say

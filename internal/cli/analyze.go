@@ -331,6 +331,7 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 	idx := dns.NewIndex(dns.IndexOptions{})
 	src := opened.Source
 	opts := analyze.Options{Rules: rs, Names: idx, Hostname: opened.Host, Finding: emit}
+	opts.Executables, _ = src.(analyze.ExeResolver)
 	if strings.HasPrefix(in, "github:") || !dnsEvents {
 		// No host events to merge DNS into, or the --dns answers were already replayed as
 		// events with an earlier capture: here they only name addresses.

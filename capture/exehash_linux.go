@@ -1,0 +1,282 @@
+//go:build linux && amd64
+
+package capture
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"saker/capfile"
+)
+
+// Executables are read in user space, off the ring buffer's reader: it hands each exec to
+// a bounded queue (dropping, and counting, when the queue is full) and one worker opens
+// /proc/PID/exe, the very file the process runs (in its own mount namespace, deleted or a
+// memfd alike), hashes it with SHA-256 and writes a capfile.Executable to the "exes" data
+// file; copies of the files worth keeping go to the bundle's files/ directory.
+const (
+	exeQueue     = 4096    // execs waiting for the worker
+	exeMaxHash   = 1 << 30 // larger executables are not hashed ("too large")
+	exeCacheSize = 1 << 16 // file identities remembered (dev, ino, size, times -> hash)
+)
+
+// Keeping samples: defaults of Options.KeepFileBytes and KeepTotalBytes.
+const (
+	DefaultKeepFileBytes  = 64 << 20
+	DefaultKeepTotalBytes = 256 << 20
+)
+
+// minerNames are executable names of cryptominers whose files are kept whatever their age.
+var minerNames = []string{"xmrig", "xmr-stak", "xmr-stak-rx", "minerd", "cpuminer", "cpuminer-multi",
+	"cgminer", "bfgminer", "ethminer", "t-rex", "nbminer", "lolminer", "phoenixminer", "srbminer-multi",
+	"teamredminer", "nanominer", "gminer", "xmrig-notls", "xmrigdaemon", "xmrigminer"}
+
+type exeJob struct {
+	pid   uint32
+	ts    uint64
+	ino   uint64 // the inode the sensor saw at exec; 0 for snapshot jobs
+	comm  string
+	fixed bool // a snapshot job: no exec to compare with
+}
+
+type fileKey struct {
+	dev, ino     uint64
+	size         int64
+	mtime, ctime int64
+}
+
+type fileResult struct {
+	sha  string
+	kept bool
+	err  string
+}
+
+// exeHasher is the worker and its state.
+type exeHasher struct {
+	w         *capfile.Writer
+	df        *capfile.DataFile
+	jobs      chan exeJob
+	done      chan struct{}
+	since     int64 // wall-clock ns of the capture's start: files changed later are drift
+	keepFile  int64
+	keepTotal int64
+	kept      int64
+	cache     map[fileKey]fileResult
+	buf       []byte
+	copyBuf   []byte
+
+	mu      sync.Mutex // guards the data file between the worker and drop records
+	records atomic.Uint64
+	hashed  atomic.Uint64
+	failed  atomic.Uint64
+	dropped atomic.Uint64
+	samples atomic.Uint64
+}
+
+// startExeHasher creates the "exes" data file and starts the worker.
+func startExeHasher(w *capfile.Writer, since time.Time, keepFile, keepTotal int64) (*exeHasher, error) {
+	df, err := w.CreateDataFile(capfile.ExeKind, ".rec")
+	if err != nil {
+		return nil, fmt.Errorf("executables data file: %w", err)
+	}
+	h := &exeHasher{w: w, df: df, jobs: make(chan exeJob, exeQueue), done: make(chan struct{}),
+		since: since.UnixNano(), keepFile: keepFile, keepTotal: keepTotal,
+		cache: map[fileKey]fileResult{}, copyBuf: make([]byte, 256<<10)}
+	go h.loop()
+	return h, nil
+}
+
+// fromSensor queues the exec of a raw sensor record, never blocking: when the queue is full
+// the exec gets a record saying so. Other records are ignored after a two-byte check.
+func (h *exeHasher) fromSensor(p []byte) {
+	const sizeExec, recExec = 152, 2 // struct sensor_exec, SENSOR_REC_EXEC in bpf/sensor.h
+	if len(p) < sizeExec || uint16(p[16])|uint16(p[17])<<8 != recExec {
+		return
+	}
+	j := exeJob{pid: le32(p[8:]), ts: le64(p), ino: le64(p[104:]), comm: cstr(p[136:152])}
+	select {
+	case h.jobs <- j:
+	default:
+		h.dropped.Add(1)
+		h.write(&capfile.Executable{PID: j.pid, TS: j.ts, Error: "not read: the hashing queue was full"})
+	}
+}
+
+// fromSnapshot queues a process of the start snapshot, waiting for room.
+func (h *exeHasher) fromSnapshot(pid int, ts uint64, comm string) {
+	h.jobs <- exeJob{pid: uint32(pid), ts: ts, comm: comm, fixed: true}
+}
+
+// stop lets the worker finish the queue and closes the data file.
+func (h *exeHasher) stop() error {
+	close(h.jobs)
+	<-h.done
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.df.Close()
+}
+
+func (h *exeHasher) counters(m map[string]uint64) {
+	m["exe_records"] = h.records.Load()
+	m["exe_hashed"] = h.hashed.Load()
+	m["exe_unhashed"] = h.failed.Load()
+	m["exe_queue_full"] = h.dropped.Load()
+	m["samples_kept"] = h.samples.Load()
+}
+
+func (h *exeHasher) loop() {
+	defer close(h.done)
+	for j := range h.jobs {
+		x := h.read(j)
+		if x.SHA256 != "" {
+			h.hashed.Add(1)
+		} else {
+			h.failed.Add(1)
+		}
+		h.write(&x)
+	}
+}
+
+func (h *exeHasher) write(x *capfile.Executable) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.buf = capfile.AppendExe(h.buf[:0], x)
+	if err := h.df.WriteRecord(capfile.Record{Type: capfile.RecExe, Version: capfile.ExeVersion, TS: x.TS, Payload: h.buf}); err == nil {
+		h.records.Add(1)
+	}
+}
+
+// read hashes the executable of one job.
+func (h *exeHasher) read(j exeJob) capfile.Executable {
+	x := capfile.Executable{PID: j.pid, TS: j.ts}
+	proc := "/proc/" + strconv.FormatUint(uint64(j.pid), 10)
+	f, err := os.Open(proc + "/exe")
+	if err != nil {
+		x.Error = openReason(err)
+		return x
+	}
+	defer f.Close()
+	x.Path, _ = os.Readlink(proc + "/exe")
+	fi, err := f.Stat()
+	if err != nil {
+		x.Error = "stat: " + err.Error()
+		return x
+	}
+	st, _ := fi.Sys().(*syscall.Stat_t)
+	if st == nil || !fi.Mode().IsRegular() {
+		x.Error = "not a regular file"
+		return x
+	}
+	k := fileKey{dev: st.Dev, ino: st.Ino, size: st.Size, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano()}
+	x.Size, x.Dev, x.Ino, x.Mtime, x.Ctime = k.size, k.dev, k.ino, k.mtime, k.ctime
+	if !j.fixed && j.ino != 0 && j.ino != st.Ino {
+		x.Error = "the process ran another executable before it could be read"
+		return x
+	}
+	if r, ok := h.cache[k]; ok {
+		x.SHA256, x.Kept, x.Error = r.sha, r.kept, r.err
+		return x
+	}
+	r := h.hash(f, &x, j.comm)
+	if len(h.cache) >= exeCacheSize {
+		clear(h.cache)
+	}
+	h.cache[k] = r
+	x.SHA256, x.Kept, x.Error = r.sha, r.kept, r.err
+	return x
+}
+
+// openReason says why /proc/PID/exe did not open.
+func openReason(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ESRCH):
+		return "process gone before its executable could be read"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	}
+	return err.Error()
+}
+
+// hash reads f (of x.Size bytes) through SHA-256, copying it to a sample when it is worth
+// keeping and fits the caps.
+func (h *exeHasher) hash(f *os.File, x *capfile.Executable, comm string) fileResult {
+	if x.Size > exeMaxHash {
+		return fileResult{err: fmt.Sprintf("too large to hash: %d bytes (the limit is %d)", x.Size, exeMaxHash)}
+	}
+	reason := h.keepReason(x, comm)
+	var tmp *os.File
+	if reason != "" && x.Size <= h.keepFile && h.kept+x.Size <= h.keepTotal {
+		tmp, _ = h.w.SampleTemp() // no room for a copy: still hashed
+	}
+	sum := sha256.New()
+	var dst io.Writer = sum
+	if tmp != nil {
+		dst = io.MultiWriter(sum, tmp)
+	}
+	n, err := io.CopyBuffer(dst, io.LimitReader(f, x.Size+1), h.copyBuf)
+	if err == nil && n != x.Size {
+		err = fmt.Errorf("%d bytes read of %d: the file changed while read", n, x.Size)
+	}
+	if err != nil {
+		if tmp != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+		return fileResult{err: "read: " + err.Error()}
+	}
+	r := fileResult{sha: hex.EncodeToString(sum.Sum(nil))}
+	if tmp != nil {
+		cerr := tmp.Close()
+		if cerr == nil {
+			var added bool
+			added, cerr = h.w.KeepSample(tmp.Name(), capfile.Sample{SHA256: r.sha, Size: x.Size, Path: x.Path, Reason: reason})
+			if added {
+				h.kept += x.Size
+				h.samples.Add(1)
+			}
+		} else {
+			os.Remove(tmp.Name())
+		}
+		r.kept = cerr == nil
+	}
+	return r
+}
+
+// keepReason says why the file of x is worth keeping, "" when it is not: it changed during
+// the capture (written, then run: drift), or it has the name of a cryptominer.
+func (h *exeHasher) keepReason(x *capfile.Executable, comm string) string {
+	if x.Mtime >= h.since || x.Ctime >= h.since {
+		return "drift: written or changed during the capture"
+	}
+	base := strings.ToLower(strings.TrimSuffix(filepath.Base(x.Path), " (deleted)"))
+	for _, n := range minerNames {
+		if base == n || strings.ToLower(comm) == n {
+			return "name: " + n
+		}
+	}
+	return ""
+}
+
+func le32(b []byte) uint32 {
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+
+func cstr(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
