@@ -109,6 +109,7 @@ func replayState(t *testing.T, dir string, fn func(src *replay.BundleSource, s *
 	}
 	defer src.Close()
 	s := analyze.NewState(src, nil, analyze.Hooks{})
+	s.SetExecutables(src)
 	var e event.Event
 	for {
 		err := src.Next(&e)

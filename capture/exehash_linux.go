@@ -48,6 +48,8 @@ type exeJob struct {
 	pid   uint32
 	ts    uint64
 	ino   uint64 // the inode the sensor saw at exec; 0 for snapshot jobs
+	ctime int64  // and its change time, Unix ns
+	path  string // the executable's path as the sensor saw it at exec
 	comm  string
 	fixed bool // a snapshot job: no exec to compare with
 }
@@ -106,7 +108,8 @@ func (h *exeHasher) fromSensor(p []byte) {
 	if len(p) < sizeExec || uint16(p[16])|uint16(p[17])<<8 != recExec {
 		return
 	}
-	j := exeJob{pid: le32(p[8:]), ts: le64(p), ino: le64(p[104:]), comm: cstr(p[136:152])}
+	j := exeJob{pid: le32(p[8:]), ts: le64(p), ino: le64(p[104:]), ctime: int64(le64(p[112:])),
+		path: exePath(p[sizeExec:]), comm: cstr(p[136:152])}
 	select {
 	case h.jobs <- j:
 	default:
@@ -164,12 +167,17 @@ func (h *exeHasher) read(j exeJob) capfile.Executable {
 	x := capfile.Executable{PID: j.pid, TS: j.ts}
 	proc := "/proc/" + strconv.FormatUint(uint64(j.pid), 10)
 	f, err := os.Open(proc + "/exe")
-	if err != nil {
+	if err == nil {
+		x.Path, _ = os.Readlink(proc + "/exe")
+	} else if f = byPath(j); f != nil {
+		// The process is gone (a dropper that ran for a millisecond), but the file at the
+		// path it ran is the same inode, unchanged since: that file is the evidence.
+		x.Path = j.path
+	} else {
 		x.Error = openReason(err)
 		return x
 	}
 	defer f.Close()
-	x.Path, _ = os.Readlink(proc + "/exe")
 	fi, err := f.Stat()
 	if err != nil {
 		x.Error = "stat: " + err.Error()
@@ -197,6 +205,51 @@ func (h *exeHasher) read(j exeJob) capfile.Executable {
 	h.cache[k] = r
 	x.SHA256, x.Kept, x.Error = r.sha, r.kept, r.err
 	return x
+}
+
+// byPath opens the file the sensor saw an exec run, when it is still the inode the sensor
+// saw and has not changed since; nil otherwise (another mount namespace, replaced, gone).
+func byPath(j exeJob) *os.File {
+	if j.fixed || j.path == "" || j.ino == 0 || strings.HasPrefix(j.path, "/memfd:") {
+		return nil
+	}
+	f, err := os.Open(j.path)
+	if err != nil {
+		return nil
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil || st.Ino != j.ino || st.Ctim.Nano() != j.ctime {
+		f.Close()
+		return nil
+	}
+	return f
+}
+
+// exePath returns the executable path of an exec record's blobs (tag 15: the path's
+// components, leaf first, each NUL-terminated), "" when absent or malformed.
+func exePath(b []byte) string {
+	const blobExepath, sizeBlob = 15, 4
+	for len(b) >= sizeBlob {
+		tag, n := b[0], int(b[2])|int(b[3])<<8
+		b = b[sizeBlob:]
+		if n > len(b) {
+			return ""
+		}
+		if tag != blobExepath {
+			b = b[n:]
+			continue
+		}
+		comps := bytes.Split(bytes.TrimSuffix(b[:n], []byte{0}), []byte{0})
+		var sb strings.Builder
+		for i := len(comps) - 1; i >= 0; i-- {
+			if len(comps[i]) > 0 {
+				sb.WriteByte('/')
+				sb.Write(comps[i])
+			}
+		}
+		return sb.String()
+	}
+	return ""
 }
 
 // openReason says why /proc/PID/exe did not open.

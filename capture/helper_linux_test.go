@@ -78,8 +78,12 @@ func helper(mode string, args []string) error {
 		}
 		syscall.Close(fd)
 		return syscall.Exec(args[0], []string{args[0], "dropped-arg"}, nil)
-	case "memfd": // runs /bin/true from a memfd
-		exe, err := os.ReadFile("/bin/true")
+	case "memfd", "memfdsleep": // runs /bin/true (memfdsleep: /bin/sleep 1) from a memfd
+		bin, argv := "/bin/true", []string{"fileless", "x"}
+		if mode == "memfdsleep" {
+			bin, argv = "/bin/sleep", []string{"fileless", "1"}
+		}
+		exe, err := os.ReadFile(bin)
 		if err != nil {
 			return err
 		}
@@ -93,7 +97,7 @@ func helper(mode string, args []string) error {
 			return err
 		}
 		path := "/proc/self/fd/" + strconv.Itoa(fd)
-		return syscall.Exec(path, []string{"fileless", "x"}, nil)
+		return syscall.Exec(path, argv, nil)
 	case "accept": // listens on loopback, prints the port, accepts one connection and reads it
 		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 		if err != nil {
