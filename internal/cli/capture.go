@@ -16,13 +16,15 @@ import (
 )
 
 type captureOptions struct {
-	out      string
-	duration string
-	maxSize  string
-	snaplen  int
-	noDNS    bool
-	docker   string
-	ctrd     string
+	out       string
+	duration  string
+	maxSize   string
+	snaplen   int
+	noDNS     bool
+	docker    string
+	keepFile  string
+	keepTotal string
+	ctrd      string
 }
 
 func newCaptureCmd(s *streams) *cobra.Command {
@@ -47,6 +49,8 @@ zstd-compressed segments listed with their SHA-256 in manifest.json. Stop it wit
 	f.BoolVar(&o.noDNS, "no-dns", false, "do not record DNS packets")
 	f.StringVar(&o.docker, "docker-socket", "", "Docker Engine socket to ask for container names, images and labels (default: $DOCKER_HOST, else /var/run/docker.sock when present)")
 	f.StringVar(&o.ctrd, "containerd-socket", "", "containerd socket to ask for container images, pods and labels (default: "+capture.DefaultContainerdSocket+" when present)")
+	f.StringVar(&o.keepFile, "keep-max-file", "64MiB", "keep copies of executables changed during the capture or named like miners up to this size each (0: keep none)")
+	f.StringVar(&o.keepTotal, "keep-max-total", "256MiB", "keep at most this much of such executables in all (0: keep none)")
 	_ = c.MarkFlagRequired("output")
 	return c
 }
@@ -67,6 +71,19 @@ func runCapture(s *streams, o *captureOptions) error {
 			return usageErrorf("--max-size %q: %v", o.maxSize, err)
 		}
 		opts.MaxBytes = n
+	}
+	for _, k := range []struct {
+		flag, v string
+		dst     *int64
+	}{{"--keep-max-file", o.keepFile, &opts.KeepFileBytes}, {"--keep-max-total", o.keepTotal, &opts.KeepTotalBytes}} {
+		n, err := parseSize(k.v)
+		if err != nil {
+			return usageErrorf("%s %q: %v", k.flag, k.v, err)
+		}
+		if n == 0 {
+			n = -1 // capture.Options: negative keeps none
+		}
+		*k.dst = n
 	}
 	if o.snaplen < 0 || o.snaplen > capture.MaxSnaplen {
 		return usageErrorf("--snaplen %d: want 0 to %d", o.snaplen, capture.MaxSnaplen)
