@@ -1,10 +1,12 @@
 package replay
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"time"
 
 	"saker/capfile"
@@ -85,6 +87,18 @@ func OpenBundle(dir string, opts BundleOptions) (*BundleSource, error) {
 		s.exes[exeKey{x.PID, x.TS}] = &c
 	})
 	return s, nil
+}
+
+// Executables returns every executable record of the bundle, by time, then pid.
+func (s *BundleSource) Executables() []*capfile.Executable {
+	xs := make([]*capfile.Executable, 0, len(s.exes))
+	for _, x := range s.exes {
+		xs = append(xs, x)
+	}
+	slices.SortFunc(xs, func(a, b *capfile.Executable) int {
+		return cmp.Or(cmp.Compare(a.TS, b.TS), cmp.Compare(a.PID, b.PID))
+	})
+	return xs
 }
 
 // Executable returns what the capture read of the executable pid ran at the exec (or

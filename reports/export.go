@@ -22,6 +22,7 @@ var dayOf = map[string]string{
 	"files":       "t.time",
 	"findings":    "t.time",
 	"rules":       "c.start",
+	"executables": "coalesce(t.time, c.start)",
 }
 
 // partitionHost is the host partition's value, computed once per capture (not per row): the host name when it makes a plain directory

@@ -49,7 +49,37 @@ func (s *Store) AddProcess(p *Process) error {
 	anc, ancRaw := rawText(p.Ancestry)
 	return s.append("processes", p.CaptureID, p.Key, p.ParentKey, p.PID, p.PPID, tsp(p.Start), tsp(p.Exit),
 		exe, exeRaw, cmd, cmdRaw, args, argsRaw, user, userRaw, p.UID, cid, cidRaw, anc, ancRaw,
-		p.FirstEvent, p.LastEvent)
+		p.FirstEvent, p.LastEvent, nullText(p.ExeSHA256), nullInt(p.ExeSize, p.ExeSHA256 != ""), nullText(p.ExeHashError))
+}
+
+// AddExecutable adds one executables row.
+func (s *Store) AddExecutable(x *Executable) error {
+	path, pathRaw := rawText(x.Path)
+	return s.append("executables", x.CaptureID, ts(x.Time), x.PID, path, pathRaw, nullText(x.SHA256),
+		nullInt(x.Size, x.SHA256 != "" || x.Size > 0), nullUint(x.Inode), ts(x.Mtime), ts(x.Ctime),
+		nullText(x.Error), x.Kept)
+}
+
+// nullText returns s for a VARCHAR column, NULL for "".
+func nullText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return escapeText(s)
+}
+
+func nullInt(n int64, ok bool) any {
+	if !ok {
+		return nil
+	}
+	return n
+}
+
+func nullUint(n uint64) any {
+	if n == 0 {
+		return nil
+	}
+	return n
 }
 
 // AddEvent adds one event row. It copies e (Data included), which the caller may reuse at

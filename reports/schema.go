@@ -1,7 +1,7 @@
 package reports
 
 // Tables lists the store's tables in load order. docs/SCHEMA.md documents each one.
-var Tables = []string{"capture", "processes", "events", "connections", "dns", "files", "findings", "rules"}
+var Tables = []string{"capture", "processes", "events", "connections", "dns", "files", "findings", "rules", "executables"}
 
 // The logical keys ((capture_id, process_key), (capture_id, event_num), (capture_id, id)) are
 // documented rather than declared: a PRIMARY KEY would make DuckDB maintain an ART index on every
@@ -46,7 +46,24 @@ var schemaDDL = []string{
 	ancestry     VARCHAR,
 	ancestry_raw BLOB,
 	first_event  UBIGINT,
-	last_event   UBIGINT
+	last_event   UBIGINT,
+	exe_sha256   VARCHAR,
+	exe_size     BIGINT,
+	exe_hash_error VARCHAR
+)`,
+	`CREATE TABLE IF NOT EXISTS executables (
+	capture_id VARCHAR NOT NULL,
+	time       TIMESTAMP_NS,
+	pid        BIGINT,
+	path       VARCHAR,
+	path_raw   BLOB,
+	sha256     VARCHAR,
+	size       BIGINT,
+	inode      UBIGINT,
+	mtime      TIMESTAMP_NS,
+	ctime      TIMESTAMP_NS,
+	error      VARCHAR,
+	kept       BOOLEAN
 )`,
 	`CREATE TABLE IF NOT EXISTS events (
 	capture_id  VARCHAR NOT NULL,

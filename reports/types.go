@@ -33,6 +33,25 @@ type Process struct {
 	Ancestry    string
 	FirstEvent  uint64
 	LastEvent   uint64
+	// ExeSHA256 and ExeSize describe the executable file, ExeHashError why it has no hash.
+	ExeSHA256    string
+	ExeSize      int64
+	ExeHashError string
+}
+
+// Executable is what the capture read of the file a process ran, at an exec or in the
+// start snapshot.
+type Executable struct {
+	CaptureID    string
+	Time         time.Time
+	PID          int64
+	Path         string
+	SHA256       string
+	Size         int64
+	Inode        uint64
+	Mtime, Ctime time.Time
+	Error        string
+	Kept         bool
 }
 
 // Event is one replayed event; Num is its position in the capture, unique within it.

@@ -393,6 +393,9 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 			SakerVersion: opened.SakerVersion, Start: orTime(opened.Start, res.First), Stop: orTime(opened.Stop, res.Last),
 			Events: res.Events, Lost: res.Lost,
 			Verified: opened.Verified, Problems: problems, ManifestJSON: opened.Manifest}))
+		if b, ok := opened.Source.(*replay.BundleSource); ok {
+			sink.executables(b)
+		}
 		if sink.err != nil {
 			return oneResult{}, fmt.Errorf("--db: %w", sink.err)
 		}

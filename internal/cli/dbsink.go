@@ -9,6 +9,7 @@ import (
 	"saker/analyze"
 	"saker/dns"
 	"saker/event"
+	"saker/replay"
 	"saker/reports"
 	"saker/rules"
 )
@@ -30,13 +31,28 @@ func (d *dbSink) keep(err error) {
 	}
 }
 
+// executables adds the bundle's executable records.
+func (d *dbSink) executables(b *replay.BundleSource) {
+	for _, x := range b.Executables() {
+		r := &reports.Executable{CaptureID: d.capID, Time: b.Wall(x.TS), PID: int64(x.PID), Path: x.Path,
+			SHA256: x.SHA256, Size: x.Size, Inode: x.Ino, Error: x.Error, Kept: x.Kept}
+		if x.Mtime != 0 {
+			r.Mtime = time.Unix(0, x.Mtime).UTC()
+		}
+		if x.Ctime != 0 {
+			r.Ctime = time.Unix(0, x.Ctime).UTC()
+		}
+		d.keep(d.st.AddExecutable(r))
+	}
+}
+
 func (d *dbSink) hooks() analyze.Hooks {
 	return analyze.Hooks{
 		Process: func(p *analyze.ProcessRecord) {
 			r := &reports.Process{CaptureID: d.capID, Key: p.Key, ParentKey: p.ParentKey, PID: int64(p.PID),
 				PPID: int64(p.PPID), Exe: p.ExePath, Cmdline: p.Cmdline, User: p.User, UID: int64(p.UID),
 				ContainerID: p.Container, Ancestry: strings.Join(p.Ancestry, " < "),
-				Args: strings.Fields(p.Cmdline)}
+				Args: strings.Fields(p.Cmdline), ExeSHA256: p.ExeSHA256, ExeSize: p.ExeSize, ExeHashError: p.ExeError}
 			if !p.Start.IsZero() {
 				t := p.Start
 				r.Start = &t
