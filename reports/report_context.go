@@ -52,7 +52,8 @@ func (l *loader) cardContext(ctx context.Context, refs []*cardRef) error {
 func (l *loader) procColumns() string {
 	lim := l.opts.MaxCell
 	return `process_key, parent_key, pid, start, uid, ` + rawPrefix("exe", lim) + `, ` + rawPrefix("cmdline", 4*lim) + `, ` +
-		rawPrefix0(`coalesce(user_raw, encode("user"))`, lim) + `, ` + rawPrefix("container_id", lim)
+		rawPrefix0(`coalesce(user_raw, encode("user"))`, lim) + `, ` + rawPrefix("container_id", lim) +
+		`, coalesce(exe_sha256, '')`
 }
 
 // scanProc scans the procColumns, then extra destinations.
@@ -62,16 +63,18 @@ func (l *loader) scanProc(scan func(...any) error, extra ...any) (uint64, *procR
 	var pid, uid sql.NullInt64
 	var start sql.NullTime
 	var exe, cmd, user, cont prefixed
+	var sha string
 	dests := []any{&key, &parent, &pid, &start, &uid}
 	for _, c := range []*prefixed{&exe, &cmd, &user, &cont} {
 		dests = append(dests, c.dests()...)
 	}
+	dests = append(dests, &sha)
 	if err := scan(append(dests, extra...)...); err != nil {
 		return 0, nil, err
 	}
 	lim := l.opts.MaxCell
 	p := &procRow{parent: parent.V, node: procNode{PID: pid.Int64, UID: uid.Int64, Start: fmtTime(start),
-		Exe: exe.show(lim), Cmdline: cmd.show(lim), User: user.show(lim), Container: cont.show(lim)}, cmdline: cmd}
+		Exe: exe.show(lim), Cmdline: cmd.show(lim), User: user.show(lim), Container: cont.show(lim), SHA256: sha}, cmdline: cmd}
 	return key, p, nil
 }
 

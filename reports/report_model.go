@@ -115,6 +115,7 @@ type procNode struct {
 	Cmdline   shown
 	Start     string
 	Container shown
+	SHA256    string // of the executable, "" when the capture has none
 	Self      bool
 	Child     *procNode
 	Children  []*procNode

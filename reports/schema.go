@@ -51,6 +51,10 @@ var schemaDDL = []string{
 	exe_size     BIGINT,
 	exe_hash_error VARCHAR
 )`,
+	// Databases of earlier versions get the executable columns when appended to.
+	`ALTER TABLE processes ADD COLUMN IF NOT EXISTS exe_sha256 VARCHAR`,
+	`ALTER TABLE processes ADD COLUMN IF NOT EXISTS exe_size BIGINT`,
+	`ALTER TABLE processes ADD COLUMN IF NOT EXISTS exe_hash_error VARCHAR`,
 	`CREATE TABLE IF NOT EXISTS executables (
 	capture_id VARCHAR NOT NULL,
 	time       TIMESTAMP_NS,

@@ -183,6 +183,13 @@ func TestLab(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	minerSHA, err := FileSHA256(dir + "/bin/miner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The lab's miners, under every name they run as: each exec must carry this hash.
+	minerHashes := map[string]string{"miner": minerSHA, "xmrig": minerSHA, "syncd": minerSHA,
+		"netmon": minerSHA, "kdevtmpfsi": minerSHA, "kworkerds": minerSHA, "kswapd0": minerSHA}
 	// The stand-ins (testdata/lab/labtool/standins.go) the kill-chain scenarios find first
 	// in PATH, so that no system program changes the host.
 	for _, name := range []string{"modprobe", "ssh", "systemctl", "cpulimit", "useradd", "iptables", "crontab", "masscan", "dpkg"} {
@@ -262,6 +269,17 @@ func TestLab(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkCapture(t, c, rec, capDir, analyze(t, saker, capDir))
+			n, problems, err := CheckExeHashes(capDir, minerHashes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range problems {
+				t.Error(p)
+			}
+			if n == 0 {
+				t.Errorf("%s: no executable record of a lab miner", c.Name)
+			}
+			t.Logf("%s: %d execs of lab miners, all with sha256 %s", c.Name, n, minerSHA)
 			size := dirSize(t, capDir)
 			t.Logf("%s: %d bytes", c.Name, size)
 			if *update {
