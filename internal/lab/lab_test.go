@@ -187,9 +187,14 @@ func TestLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The lab's miners, under every name they run as: each exec must carry this hash.
+	toolSHA, err := FileSHA256(dir + "/bin/labtool")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The lab's miners under every name they run as, and the copies of labtool the drift
+	// scenarios write and run: each exec must carry the hash of its file.
 	minerHashes := map[string]string{"miner": minerSHA, "xmrig": minerSHA, "syncd": minerSHA,
-		"netmon": minerSHA, "kdevtmpfsi": minerSHA, "kworkerds": minerSHA, "kswapd0": minerSHA}
+		"netmon": minerSHA, "kdevtmpfsi": minerSHA, "kworkerds": toolSHA, "kswapd0": toolSHA}
 	// The stand-ins (testdata/lab/labtool/standins.go) the kill-chain scenarios find first
 	// in PATH, so that no system program changes the host.
 	for _, name := range []string{"modprobe", "ssh", "systemctl", "cpulimit", "useradd", "iptables", "crontab", "masscan", "dpkg"} {
@@ -279,7 +284,7 @@ func TestLab(t *testing.T) {
 			if n == 0 {
 				t.Errorf("%s: no executable record of a lab miner", c.Name)
 			}
-			t.Logf("%s: %d execs of lab miners, all with sha256 %s", c.Name, n, minerSHA)
+			t.Logf("%s: %d execs of lab miners and dropped tools, all with their sha256 (miner %s)", c.Name, n, minerSHA)
 			size := dirSize(t, capDir)
 			t.Logf("%s: %d bytes", c.Name, size)
 			if *update {
