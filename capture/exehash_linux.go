@@ -70,7 +70,8 @@ type fileResult struct {
 type exeHasher struct {
 	w         *capfile.Writer
 	df        *capfile.DataFile
-	jobs      chan exeJob
+	jobs      chan exeJob // execs: served first, their processes may live for a moment only
+	snaps     chan exeJob // processes of the start snapshot
 	done      chan struct{}
 	since     int64 // wall-clock ns of the capture's start: files changed later are drift
 	keepFile  int64
@@ -94,7 +95,7 @@ func startExeHasher(w *capfile.Writer, since time.Time, keepFile, keepTotal int6
 	if err != nil {
 		return nil, fmt.Errorf("executables data file: %w", err)
 	}
-	h := &exeHasher{w: w, df: df, jobs: make(chan exeJob, exeQueue), done: make(chan struct{}),
+	h := &exeHasher{w: w, df: df, jobs: make(chan exeJob, exeQueue), snaps: make(chan exeJob, 64), done: make(chan struct{}),
 		since: since.UnixNano(), keepFile: keepFile, keepTotal: keepTotal,
 		cache: map[fileKey]fileResult{}, copyBuf: make([]byte, 256<<10)}
 	go h.loop()
@@ -118,13 +119,15 @@ func (h *exeHasher) fromSensor(p []byte) {
 	}
 }
 
-// fromSnapshot queues a process of the start snapshot, waiting for room.
+// fromSnapshot queues a process of the start snapshot, waiting for room. The worker serves
+// execs first: a snapshot's processes have run a while and mostly go on running.
 func (h *exeHasher) fromSnapshot(pid int, ts uint64, comm string) {
-	h.jobs <- exeJob{pid: uint32(pid), ts: ts, comm: comm, fixed: true}
+	h.snaps <- exeJob{pid: uint32(pid), ts: ts, comm: comm, fixed: true}
 }
 
 // stop lets the worker finish the queue and closes the data file.
 func (h *exeHasher) stop() error {
+	close(h.snaps)
 	close(h.jobs)
 	<-h.done
 	h.mu.Lock()
@@ -142,7 +145,26 @@ func (h *exeHasher) counters(m map[string]uint64) {
 
 func (h *exeHasher) loop() {
 	defer close(h.done)
-	for j := range h.jobs {
+	jobs, snaps := h.jobs, h.snaps
+	for jobs != nil || snaps != nil {
+		var j exeJob
+		var ok bool
+		select {
+		case j, ok = <-jobs: // an exec waiting goes before any snapshot process
+		default:
+			select {
+			case j, ok = <-jobs:
+			case j, ok = <-snaps:
+				if !ok {
+					snaps = nil
+					continue
+				}
+			}
+		}
+		if !ok {
+			jobs = nil
+			continue
+		}
 		x := h.read(j)
 		if x.SHA256 != "" {
 			h.hashed.Add(1)

@@ -78,10 +78,10 @@ func helper(mode string, args []string) error {
 		}
 		syscall.Close(fd)
 		return syscall.Exec(args[0], []string{args[0], "dropped-arg"}, nil)
-	case "memfd", "memfdsleep": // runs /bin/true (memfdsleep: /bin/sleep 1) from a memfd
+	case "memfd", "memfdsleep": // runs /bin/true (memfdsleep: /bin/sleep 2) from a memfd
 		bin, argv := "/bin/true", []string{"fileless", "x"}
 		if mode == "memfdsleep" {
-			bin, argv = "/bin/sleep", []string{"fileless", "1"}
+			bin, argv = "/bin/sleep", []string{"fileless", "2"}
 		}
 		exe, err := os.ReadFile(bin)
 		if err != nil {
