@@ -22,7 +22,7 @@ const ExeKind = "exes"
 type Executable struct {
 	PID    uint32 `json:"pid"`
 	TS     uint64 `json:"ts"`             // CLOCK_BOOTTIME ns of the exec or snapshot
-	Path   string `json:"path,omitempty"` // the /proc/PID/exe link as read
+	Path   string `json:"path,omitempty"` // the /proc/PID/exe link as read, else the exec's path
 	SHA256 string `json:"sha256,omitempty"`
 	Size   int64  `json:"size,omitempty"`
 	Dev    uint64 `json:"dev,omitempty"`

@@ -186,7 +186,7 @@ func (h *exeHasher) write(x *capfile.Executable) {
 
 // read hashes the executable of one job.
 func (h *exeHasher) read(j exeJob) capfile.Executable {
-	x := capfile.Executable{PID: j.pid, TS: j.ts}
+	x := capfile.Executable{PID: j.pid, TS: j.ts, Path: j.path} // the sensor's path until /proc names it
 	proc := "/proc/" + strconv.FormatUint(uint64(j.pid), 10)
 	f, err := os.Open(proc + "/exe")
 	if err == nil {
