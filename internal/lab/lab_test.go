@@ -281,7 +281,11 @@ func TestLab(t *testing.T) {
 			for _, p := range problems {
 				t.Error(p)
 			}
-			if n == 0 {
+			expectsFindings := false
+			for _, s := range c.Scenarios {
+				expectsFindings = expectsFindings || len(s.Expect) > 0
+			}
+			if n == 0 && expectsFindings {
 				t.Errorf("%s: no executable record of a lab miner", c.Name)
 			}
 			t.Logf("%s: %d execs of lab miners and dropped tools, all with their sha256 (miner %s)", c.Name, n, minerSHA)
