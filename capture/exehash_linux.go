@@ -210,12 +210,15 @@ func (h *exeHasher) read(j exeJob) capfile.Executable {
 		x.Error = "not a regular file"
 		return x
 	}
-	k := fileKey{dev: st.Dev, ino: st.Ino, size: st.Size, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano()}
-	x.Size, x.Dev, x.Ino, x.Mtime, x.Ctime = k.size, k.dev, k.ino, k.mtime, k.ctime
 	if !j.fixed && j.ino != 0 && j.ino != st.Ino {
+		// What /proc shows now is the next program: this exec's file is unknown, and the
+		// record keeps the path the sensor saw rather than the other program's.
+		x.Path = j.path
 		x.Error = "the process ran another executable before it could be read"
 		return x
 	}
+	k := fileKey{dev: st.Dev, ino: st.Ino, size: st.Size, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano()}
+	x.Size, x.Dev, x.Ino, x.Mtime, x.Ctime = k.size, k.dev, k.ino, k.mtime, k.ctime
 	if r, ok := h.cache[k]; ok {
 		x.SHA256, x.Kept, x.Error = r.sha, r.kept, r.err
 		return x
