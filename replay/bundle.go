@@ -140,8 +140,11 @@ func (s *BundleSource) queueSnapshot() {
 			s.snapLeft++
 			continue
 		}
-		if seenSnap && r.Type == capfile.RecEvent {
-			return // an event record of another time: the snapshot has ended
+		if seenSnap && r.Type == capfile.RecEvent && want == 0 {
+			// An event record of another time ends the snapshot of a capture that did not
+			// count it; with a count, it is a live record (a container that started during
+			// the snapshot) and the snapshot's records may follow it.
+			return
 		}
 		if want == 0 && r.TS > firstTS+uint64(snapshotScan) {
 			return
