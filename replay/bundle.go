@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -122,35 +123,55 @@ const snapshotScan = 30 * time.Second
 // have their identity from their first event on, however the capture was scheduled.
 func (s *BundleSource) queueSnapshot() {
 	want := s.Bundle.Manifest.Counters["snapshot_records"]
+	limit := uint64(snapshotScan)
+	if want > 0 {
+		limit = uint64(snapshotScanCounted)
+	}
 	rr := s.Bundle.LookAhead()
 	defer rr.Close()
 	var r capfile.Record
 	var firstTS uint64
-	seenAny, seenSnap := false, false
-	for want == 0 || s.snapLeft < want {
+	var snap []capfile.Record
+	for want == 0 || uint64(len(snap)) < want {
 		if err := rr.Next(&r); err != nil {
-			return // the end, or damage the main pass reports
+			break // the end, or damage the main pass reports
 		}
-		if !seenAny {
-			firstTS, seenAny = r.TS, true
+		if firstTS == 0 {
+			firstTS = r.TS
 		}
-		if r.Type == capfile.RecEvent && (!seenSnap || r.TS == s.snapTS) {
-			s.snapTS, seenSnap = r.TS, true
-			s.push(r)
-			s.snapLeft++
+		if r.TS > firstTS+limit {
+			break
+		}
+		if r.Type != capfile.RecEvent {
 			continue
 		}
-		if seenSnap && r.Type == capfile.RecEvent && want == 0 {
-			// An event record of another time ends the snapshot of a capture that did not
+		switch {
+		case len(snap) == 0 || r.TS < s.snapTS:
+			// The snapshot is stamped before the sensor starts: an event record of an
+			// earlier time than the run so far (a container record written while the
+			// snapshot was starting) begins the real one.
+			snap, s.snapTS = snap[:0], r.TS
+		case r.TS > s.snapTS && want == 0:
+			// An event record of a later time ends the snapshot of a capture that did not
 			// count it; with a count, it is a live record (a container that started during
 			// the snapshot) and the snapshot's records may follow it.
-			return
+			want = uint64(len(snap))
+			continue
+		case r.TS > s.snapTS:
+			continue
 		}
-		if want == 0 && r.TS > firstTS+uint64(snapshotScan) {
-			return
-		}
+		r.Payload = bytes.Clone(r.Payload)
+		snap = append(snap, r)
 	}
+	for _, r := range snap {
+		s.push(r)
+	}
+	s.snapLeft = uint64(len(snap))
 }
+
+// snapshotScanCounted bounds the look-ahead when the manifest counts the snapshot's records:
+// a snapshot of a large host under load can take minutes.
+const snapshotScanCounted = 5 * time.Minute
 
 // Wall converts an event timestamp (CLOCK_BOOTTIME) to wall-clock time.
 func (s *BundleSource) Wall(ts uint64) time.Time { return s.Bundle.Manifest.Wall(ts) }
