@@ -182,6 +182,7 @@ func minerRuleCases(t testing.TB) []ruleCase {
 		tmp   = "Execution from Temporary Directory"
 		ssh   = "Outbound SSH from Unexpected Process"
 		c2    = "Connection to Listed C2 Domain"
+		port  = "Outbound Connection to Mining Port"
 	)
 	shell := shellExec
 	inCtr := func(ts uint64, child uint32, path string, fl int64, argv ...string) []event.Event {
@@ -193,6 +194,11 @@ func minerRuleCases(t testing.TB) []ruleCase {
 		{"pool unnamed server", pool, false, "", connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:3333")},
 		{"pool private server", pool, false, "", connectTo(10, 900, 5, "10.0.0.5:40000", "10.1.2.3:3333")},
 		{"pool any port", pool, true, "", connectTo(10, 900, 5, "10.0.0.5:40000", "198.51.100.7:22000")},
+		{"mining port unnamed server", port, true, "", connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.99:3333")},
+		{"mining port named non-pool server", port, false, "", connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.20:3333")},
+		{"mining port named pool is the pool rule's", port, false, "", connectTo(10, 900, 5, "10.0.0.5:40000", "198.51.100.7:3333")},
+		{"mining port private server", port, false, "", connectTo(10, 900, 5, "10.0.0.5:40000", "10.1.2.3:3333")},
+		{"other port unnamed server", port, false, "", connectTo(10, 900, 5, "10.0.0.5:40000", "203.0.113.99:22")},
 		{"pool stratum domain on 443", pool, true, "", connectTo(10, 900, 5, "10.0.0.5:40000", "198.51.100.7:443")},
 		{"uri stratum+tcp", uri, true, "", shell(10, 950, "/opt/x/xmrig", "./xmrig", "-o", "stratum+tcp://pool.supportxmr.com:3333", "-u", "44AFF")},
 		{"uri stratum2+ssl", uri, true, "", shell(10, 950, "/opt/x/app", "app", "--url=STRATUM2+SSL://eu.example.net:443")},

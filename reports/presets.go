@@ -32,11 +32,12 @@ const miningPorts = `(3333, 3334, 3357, 4444, 5555, 5556, 6666, 7777, 8888, 9999
 var presets = []Preset{
 	{
 		Name: "timeline",
-		Desc: "findings, execs, connections, DNS and file actions by time",
+		Desc: "findings, execs, connections, DNS and file actions by time (processes already running at the start: preset running-at-start)",
 		SQL: `SELECT capture_id, time, what, pid, detail FROM (
   SELECT capture_id, time, 'finding' AS what, pid, priority || ' ' || rule || ': ' || coalesce(output, '') AS detail FROM findings
   UNION ALL
-  SELECT capture_id, start, 'exec', pid, coalesce(exe, '') || ' ' || coalesce(cmdline, '') FROM processes WHERE start IS NOT NULL
+  SELECT capture_id, start, 'exec', pid, coalesce(exe, '') || ' ' || coalesce(cmdline, '') FROM processes p
+  WHERE start IS NOT NULL AND start >= coalesce((SELECT min(c.start) FROM capture c WHERE c.capture_id = p.capture_id), start)
   UNION ALL
   SELECT capture_id, first_time, 'connect', pid, proto || ' ' || remote_ip || ':' || remote_port ||
     CASE WHEN len(names) > 0 THEN ' (' || array_to_string(names, ',') || ')' ELSE '' END FROM connections
@@ -45,6 +46,14 @@ var presets = []Preset{
   UNION ALL
   SELECT capture_id, time, 'file ' || action, pid, path FROM files
 ) ORDER BY time, capture_id, what`,
+	},
+	{
+		Name: "running-at-start",
+		Desc: "processes already running when the capture started (the snapshot), oldest first",
+		SQL: `SELECT p.capture_id, p.start, p.pid, p.ppid, p."user", p.exe, p.cmdline, p.exe_sha256, p.container_id
+FROM processes p JOIN capture c USING (capture_id)
+WHERE p.start < c.start
+ORDER BY p.start, p.pid`,
 	},
 	{
 		Name: "process-tree",

@@ -77,6 +77,7 @@ Findings print as Falco alert lines on stdout (JSON with --json), a summary on s
 	f.StringArrayVarP(&o.rules, "rules", "r", nil, "rules file or directory to load (repeatable; later ones override)")
 	f.BoolVar(&o.noDefaultRules, "no-default-rules", false, "do not load saker's embedded rules")
 	addSelectionFlags(f, &o.selections)
+	completeRuleNames(c, &o.noDefaultRules, &o.rules)
 	f.BoolVar(&o.json, "json", false, "print findings as Falco JSON alerts, one per line")
 	f.StringVar(&o.db, "db", "", "write a DuckDB database to this file")
 	f.StringVar(&o.report, "report", "", "write an HTML report to this file")

@@ -302,3 +302,28 @@ func TestAnalyzeDBLocked(t *testing.T) {
 		t.Error("the lock file was left behind")
 	}
 }
+
+// TestTimelineLeavesSnapshotOut: the processes running when the capture started (hundreds,
+// kernel threads included) are the running-at-start preset, not exec rows of the timeline.
+func TestTimelineLeavesSnapshotOut(t *testing.T) {
+	db := labMinersDB(t)
+	before := dbRows(t, db, `SELECT count(*) FROM processes p JOIN capture c USING (capture_id) WHERE p.start < c.start`)[0][0].(int64)
+	if before < 50 {
+		t.Fatalf("only %d processes from before the capture: the fixture changed", before)
+	}
+	code, out, errs := runCLI(t, "query", db, "--preset", "timeline", "--format", "csv")
+	if code != ExitOK {
+		t.Fatalf("timeline: exit %d\n%s", code, errs)
+	}
+	start := dbRows(t, db, `SELECT strftime(min(start), '%Y-%m-%d %H:%M:%S') FROM capture`)[0][0].(string)
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Split(line, ",")
+		if len(f) > 2 && f[2] == "exec" && f[1] < start {
+			t.Fatalf("timeline lists a process from before the capture (%s): %s", start, line)
+		}
+	}
+	code, out, _ = runCLI(t, "query", db, "--preset", "running-at-start", "--format", "csv")
+	if n := strings.Count(out, "\n") - 1; code != ExitOK || int64(n) != before {
+		t.Fatalf("running-at-start: exit %d, %d rows, want %d", code, n, before)
+	}
+}

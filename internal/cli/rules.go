@@ -48,11 +48,18 @@ rule's fully expanded condition and the event types it runs on.`,
 		Example: `  saker rules explain "Stratum URI in Command Line"`,
 		Args:    usageArgs(cobra.ExactArgs(1)),
 		RunE:    func(_ *cobra.Command, args []string) error { return runRulesExplain(s, o, args[0]) },
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return ruleNames(o.noDefaultRules, o.files), cobra.ShellCompDirectiveNoFileComp
+		},
 	}
 	for _, sub := range []*cobra.Command{list, explain} {
 		sub.Flags().StringArrayVarP(&o.files, "rules", "r", nil, "rules file or directory (repeatable; later ones override)")
 		sub.Flags().BoolVar(&o.noDefaultRules, "no-default-rules", false, "leave saker's embedded rules out")
 		addSelectionFlags(sub.Flags(), &o.selections)
+		completeRuleNames(sub, &o.noDefaultRules, &o.files)
 	}
 	list.Flags().BoolVar(&o.enabledOnly, "enabled", false, "list only the rules that are enabled")
 	validate := &cobra.Command{
@@ -132,6 +139,13 @@ func runRulesExplain(s *streams, o *rulesOptions, name string) error {
 	}
 	r := rs.Rule(name)
 	if r == nil {
+		var names []string
+		for _, x := range rs.Rules {
+			names = append(names, x.Name)
+		}
+		if close := closestNames(name, names, 3); len(close) > 0 {
+			return fmt.Errorf("no rule named %q; did you mean %s?", name, strings.Join(quoteAll(close), " or "))
+		}
 		return fmt.Errorf("no rule named %q (see saker rules list)", name)
 	}
 	fmt.Fprintf(s.out, "rule: %s\npriority: %s\nsource: %s\nenabled: %v\ntags: %s\ndefined at: %s\n",
