@@ -78,6 +78,7 @@ type exeHasher struct {
 	keepTotal int64
 	kept      int64
 	cache     map[fileKey]fileResult
+	peerTried map[[2]int64]bool // inodes byPeer scanned /proc for
 	buf       []byte
 	copyBuf   []byte
 
@@ -97,7 +98,7 @@ func startExeHasher(w *capfile.Writer, since time.Time, keepFile, keepTotal int6
 	}
 	h := &exeHasher{w: w, df: df, jobs: make(chan exeJob, exeQueue), snaps: make(chan exeJob, 64), done: make(chan struct{}),
 		since: since.UnixNano(), keepFile: keepFile, keepTotal: keepTotal,
-		cache: map[fileKey]fileResult{}, copyBuf: make([]byte, 256<<10)}
+		cache: map[fileKey]fileResult{}, peerTried: map[[2]int64]bool{}, copyBuf: make([]byte, 256<<10)}
 	go h.loop()
 	return h, nil
 }
@@ -195,6 +196,10 @@ func (h *exeHasher) read(j exeJob) capfile.Executable {
 		// The process is gone (a dropper that ran for a millisecond), but the file at the
 		// path it ran is the same inode, unchanged since: that file is the evidence.
 		x.Path = j.path
+	} else if f = h.byPeer(j); f != nil {
+		// Gone too, in another mount namespace (a container's) or after forking into the
+		// background: a live process runs the same inode, unchanged since.
+		x.Path = j.path
 	} else {
 		x.Error = openReason(err)
 		return x
@@ -248,6 +253,49 @@ func byPath(j exeJob) *os.File {
 		return nil
 	}
 	return f
+}
+
+// byPeer opens the executable of a live process that runs the inode the sensor saw, unchanged
+// since (the same inode number and change time): a daemon whose first process forked and
+// exited, or a container's program whose path the host does not see. It scans /proc once per
+// inode and change time, so a busy host's short-lived commands cost one scan each, not one
+// per exec.
+func (h *exeHasher) byPeer(j exeJob) *os.File {
+	if j.fixed || j.ino == 0 {
+		return nil
+	}
+	key := [2]int64{int64(j.ino), j.ctime}
+	if h.peerTried[key] {
+		return nil
+	}
+	if len(h.peerTried) >= exeCacheSize {
+		clear(h.peerTried)
+	}
+	h.peerTried[key] = true
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	for _, e := range ents {
+		if e.Name()[0] < '0' || e.Name()[0] > '9' {
+			continue
+		}
+		var st syscall.Stat_t
+		exe := "/proc/" + e.Name() + "/exe"
+		if syscall.Stat(exe, &st) != nil || st.Ino != j.ino || st.Ctim.Nano() != j.ctime {
+			continue
+		}
+		f, err := os.Open(exe)
+		if err != nil {
+			continue
+		}
+		if syscall.Fstat(int(f.Fd()), &st) != nil || st.Ino != j.ino || st.Ctim.Nano() != j.ctime {
+			f.Close()
+			continue
+		}
+		return f
+	}
+	return nil
 }
 
 // exePath returns the executable path of an exec record's blobs (tag 15: the path's
