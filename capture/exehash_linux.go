@@ -46,6 +46,7 @@ var minerNames = []string{"xmrig", "xmr-stak", "xmr-stak-rx", "minerd", "cpumine
 
 type exeJob struct {
 	pid   uint32
+	ppid  uint32 // the parent at exec: its /proc/PPID/root reaches the exec's mount namespace
 	ts    uint64
 	ino   uint64 // the inode the sensor saw at exec; 0 for snapshot jobs
 	ctime int64  // and its change time, Unix ns
@@ -110,7 +111,7 @@ func (h *exeHasher) fromSensor(p []byte) {
 	if len(p) < sizeExec || uint16(p[16])|uint16(p[17])<<8 != recExec {
 		return
 	}
-	j := exeJob{pid: le32(p[8:]), ts: le64(p), ino: le64(p[104:]), ctime: int64(le64(p[112:])),
+	j := exeJob{pid: le32(p[8:]), ppid: le32(p[32:]), ts: le64(p), ino: le64(p[104:]), ctime: int64(le64(p[112:])),
 		path: exePath(p[sizeExec:]), comm: cstr(p[136:152])}
 	select {
 	case h.jobs <- j:
@@ -238,21 +239,30 @@ func (h *exeHasher) read(j exeJob) capfile.Executable {
 }
 
 // byPath opens the file the sensor saw an exec run, when it is still the inode the sensor
-// saw and has not changed since; nil otherwise (another mount namespace, replaced, gone).
+// saw and has not changed since: at its path on the host, or through the parent's root
+// (/proc/PPID/root), which reaches a container's mount namespace; nil otherwise (replaced,
+// gone, the parent gone too).
 func byPath(j exeJob) *os.File {
 	if j.fixed || j.path == "" || j.ino == 0 || strings.HasPrefix(j.path, "/memfd:") {
 		return nil
 	}
-	f, err := os.Open(j.path)
-	if err != nil {
-		return nil
+	paths := []string{j.path}
+	if j.ppid != 0 {
+		paths = append(paths, "/proc/"+strconv.FormatUint(uint64(j.ppid), 10)+"/root"+j.path)
 	}
-	var st syscall.Stat_t
-	if err := syscall.Fstat(int(f.Fd()), &st); err != nil || st.Ino != j.ino || st.Ctim.Nano() != j.ctime {
-		f.Close()
-		return nil
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		var st syscall.Stat_t
+		if err := syscall.Fstat(int(f.Fd()), &st); err != nil || st.Ino != j.ino || st.Ctim.Nano() != j.ctime {
+			f.Close()
+			continue
+		}
+		return f
 	}
-	return f
+	return nil
 }
 
 // byPeer opens the executable of a live process that runs the inode the sensor saw, unchanged
