@@ -113,8 +113,10 @@ var Captures = []Capture{
 						"fd.name": "*->198.51.100.9:3333", "evt.buffer": `{"id":2,"method":"mining.authorize"*`}},
 					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "netmon", "evt.type": "write",
 						"fd.name": "*->198.51.100.9:3333", "evt.buffer": `{"id":3,"method":"mining.submit"*`}},
+					// The pool's replies and pushes (subscribe result, set_difficulty, notify) arrive in
+					// as many reads as TCP makes of them: each is a Stratum message of its own.
 					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "netmon", "evt.type": "read",
-						"fd.name": "*->198.51.100.9:3333", "evt.buffer": "*mining.notify*"}},
+						"fd.name": "*->198.51.100.9:3333", "evt.buffer": "*mining.*"}},
 					{Rule: "Outbound Connection to Mining Pool", Root: true, Fields: map[string]string{"container.id": hostContainer,
 						"proc.name": "netmon", "fd.sip.name": `["stratum.antpool.com"]`, "fd.name": "198.51.100.2:*->198.51.100.9:3333",
 						"fd.l4proto": "tcp", "saker.dns": "stratum.antpool.com=198.51.100.9 asked by {pid}"}},
@@ -137,7 +139,7 @@ var Captures = []Capture{
 					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "kdevtmpfsi",
 						"evt.type": "write", "evt.buffer": `{"id":*,"method":"mining.submit"*`, "fd.name": "*->198.51.100.10:45700"}},
 					{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "kdevtmpfsi",
-						"evt.type": "read", "evt.buffer": "*mining.notify*", "fd.name": "*->198.51.100.10:45700"}},
+						"evt.type": "read", "evt.buffer": "*mining.*", "fd.name": "*->198.51.100.10:45700"}},
 				},
 			},
 		},
