@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -159,12 +161,39 @@ func OpenInput(path string, opts InputOptions) (*Input, error) {
 			}
 			// Not a warning: a .scap holds every syscall (mmap, brk, futex...), and a rule
 			// naming an event type saker does not map is warned about when the rules load.
-			return []string{fmt.Sprintf("%d events of %d event types saker does not map were skipped (memory, timing and other syscalls no rule reads)", skipped, len(st.SkippedByType))}
+			return []string{fmt.Sprintf("%d events of types saker does not map were skipped: %s", skipped, skippedTypes(st.SkippedByType, 8))}
 		}}
 	if src.Gzip() {
 		in.OffsetNote = "offsets count bytes of the decompressed (gunzipped) capture"
 	}
 	return in, nil
+}
+
+// skippedTypes names the most frequent skipped scap event types with their counts, most first
+// (enter and exit records of one syscall counted together), at most n of them and how many more.
+func skippedTypes(byType map[uint16]uint64, n int) string {
+	byName := map[string]uint64{}
+	for t, c := range byType {
+		byName[scap.EventTypeName(t)] += c
+	}
+	names := make([]string, 0, len(byName))
+	for name := range byName {
+		names = append(names, name)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		if byName[a] != byName[b] {
+			return cmp.Compare(byName[b], byName[a])
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, 0, n+1)
+	for _, name := range names[:min(n, len(names))] {
+		parts = append(parts, fmt.Sprintf("%s %d", name, byName[name]))
+	}
+	if more := len(names) - n; more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more types", more))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // ErrNotCapture is returned by OpenInput for a path that holds nothing saker reads: saker

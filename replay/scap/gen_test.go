@@ -12,7 +12,7 @@ import (
 // (internal/scapgen/events.txt) or the event schema it resolves parameters against.
 func TestScapEventsGenerated(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "events_gen.go")
-	cmd := exec.Command("go", "run", "./internal/scapgen", "-in", "internal/scapgen/events.txt", "-out", out)
+	cmd := exec.Command("go", "run", "./internal/scapgen", "-in", "internal/scapgen/events.txt", "-names", "internal/scapgen/names.txt", "-out", out)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("scapgen: %v\n%s", err, msg)
 	}

@@ -13,7 +13,7 @@ import (
 	"saker/event"
 )
 
-//go:generate go run ./internal/scapgen -in internal/scapgen/events.txt -out events_gen.go
+//go:generate go run ./internal/scapgen -in internal/scapgen/events.txt -names internal/scapgen/names.txt -out events_gen.go
 
 // Source reads a Falco/sysdig .scap capture (plain or gzip-compressed) as an event.Source
 // and an event.Clock.
@@ -196,6 +196,15 @@ func (s *Source) section(b scapBlock) error {
 	s.machine.Version = strconv.Itoa(int(sec.major)) + "." + strconv.Itoa(int(sec.minor))
 	s.machine.Comments = append(s.machine.Comments, sec.comments...)
 	return nil
+}
+
+// EventTypeName returns libs' name of scap event number typ (its syscall or meta event, for
+// enter and exit alike), or "type N" for a number libs does not know.
+func EventTypeName(typ uint16) string {
+	if n, ok := scapEventNames[typ]; ok {
+		return n
+	}
+	return "type " + strconv.Itoa(int(typ))
 }
 
 // Gzip reports whether the capture is gzip-compressed: the offsets in its errors and

@@ -308,3 +308,11 @@ func scapPut64(b []byte, v uint64) {
 		b[i] = byte(v >> (8 * i))
 	}
 }
+
+func TestEventTypeName(t *testing.T) {
+	for typ, want := range map[uint16]string{2: "open", 3: "open", 160: "mmap", 0xfffe: "type 65534"} {
+		if got := EventTypeName(typ); got != want {
+			t.Errorf("EventTypeName(%d) = %q, want %q", typ, got, want)
+		}
+	}
+}
