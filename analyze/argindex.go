@@ -14,6 +14,7 @@ var (
 	argChildTid     = paramIndexes("child_tid")
 	argComm         = paramIndexes("comm")
 	argCwd          = paramIndexes("cwd")
+	argData         = paramIndexes("data")
 	argEgid         = paramIndexes("egid")
 	argEnv          = paramIndexes("env")
 	argEuid         = paramIndexes("euid")

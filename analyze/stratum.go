@@ -32,14 +32,13 @@ const maxStratumLines = 8
 
 func init() {
 	fields["saker.stratum.msg"] = noArg(func(*State) rules.Extractor {
-		bufIdx := paramIndexes("data")
 		var out []byte
 		return strField(func(e *event.Event) ([]byte, bool) {
-			i := bufIdx[e.Kind]
-			if i < 0 || int(i) >= int(e.NArgs) {
+			data, ok := argAtOK(e, argData)
+			if !ok {
 				return nil, false
 			}
-			k := stratumMsg(e.Args[i].Bytes)
+			k := stratumMsg(data.Bytes)
 			if k == "" {
 				return nil, false
 			}

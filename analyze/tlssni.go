@@ -99,14 +99,13 @@ func init() {
 	// saker.tls.sni is the server name (lower case) of a TLS ClientHello the event's payload
 	// starts with: the name a TLS client asked the server for, in clear.
 	fields["saker.tls.sni"] = noArg(func(*State) rules.Extractor {
-		bufIdx := paramIndexes("data")
 		var out []byte
 		return strField(func(e *event.Event) ([]byte, bool) {
-			i := bufIdx[e.Kind]
-			if i < 0 || int(i) >= int(e.NArgs) {
+			data, ok := argAtOK(e, argData)
+			if !ok {
 				return nil, false
 			}
-			n, ok := clientHelloSNI(e.Args[i].Bytes)
+			n, ok := clientHelloSNI(data.Bytes)
 			if !ok {
 				return nil, false
 			}

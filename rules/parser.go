@@ -351,16 +351,23 @@ func (p *parser) callItem(name string) CallArg {
 // callList parses a parenthesised list argument of a call: `(fd.name, "x", 1)`, possibly
 // empty.
 func (p *parser) callList() CallArg {
-	p.i++ // '('
 	a := CallArg{List: []CallArg{}, IsList: true}
+	p.parenItems("list argument", func() { a.List = append(a.List, p.callItem("list")) })
+	return a
+}
+
+// parenItems parses a parenthesised, comma-separated list from its '(' to its ')', possibly
+// empty, calling item at each item's start; what names the list in the error.
+func (p *parser) parenItems(what string, item func()) {
+	p.i++ // '('
 	p.skipSpace()
 	if p.i < len(p.s) && p.s[p.i] == ')' {
 		p.i++
-		return a
+		return
 	}
 	for {
 		p.skipSpace()
-		a.List = append(a.List, p.callItem("list"))
+		item()
 		p.skipSpace()
 		if p.i < len(p.s) && p.s[p.i] == ',' {
 			p.i++
@@ -368,9 +375,9 @@ func (p *parser) callList() CallArg {
 		}
 		if p.i < len(p.s) && p.s[p.i] == ')' {
 			p.i++
-			return a
+			return
 		}
-		p.fail("expected ',' or ')' in list argument, found %s", p.near())
+		p.fail("expected ',' or ')' in %s, found %s", what, p.near())
 	}
 }
 
@@ -516,27 +523,9 @@ func (p *parser) parseList() *Value {
 
 // parseListExpr parses `(item, ...)`, items being quoted or bare texts.
 func (p *parser) parseListExpr() *Value {
-	p.i++ // '('
 	v := &Value{List: true, Items: []string{}}
-	p.skipSpace()
-	if p.i < len(p.s) && p.s[p.i] == ')' {
-		p.i++
-		return v
-	}
-	for {
-		p.skipSpace()
-		v.Items = append(v.Items, p.text())
-		p.skipSpace()
-		if p.i < len(p.s) && p.s[p.i] == ',' {
-			p.i++
-			continue
-		}
-		if p.i < len(p.s) && p.s[p.i] == ')' {
-			p.i++
-			return v
-		}
-		p.fail("expected ',' or ')' in list, found %s", p.near())
-	}
+	p.parenItems("list", func() { v.Items = append(v.Items, p.text()) })
+	return v
 }
 
 // tryTransformerValue parses val(field) or a transformer applied to a field when one starts
