@@ -3,6 +3,7 @@ package capfile
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -197,7 +198,7 @@ func TestNewerFormatRefused(t *testing.T) {
 	dir, _ := writeBundle(t, 10, WriterOptions{})
 	p := filepath.Join(dir, ManifestName)
 	b, _ := os.ReadFile(p)
-	b = bytes.Replace(b, []byte(`"format_version": 1`), []byte(`"format_version": 99`), 1)
+	b = bytes.Replace(b, []byte(fmt.Sprintf(`"format_version": %d`, FormatVersion)), []byte(`"format_version": 99`), 1)
 	os.WriteFile(p, b, 0o600)
 	if _, err := Open(dir, ReaderOptions{}); !errors.Is(err, ErrVersion) {
 		t.Fatalf("Open of a newer format: %v, want ErrVersion", err)

@@ -8,5 +8,6 @@
 package capfile
 
 // FormatVersion is the version of the bundle format this package writes. Readers accept
-// bundles of this version and refuse newer ones with ErrVersion.
-const FormatVersion = 1
+// bundles of this version and older ones, and refuse newer ones with ErrVersion. Version 2
+// numbers each file's frames (docs/FORMAT.md).
+const FormatVersion = 2

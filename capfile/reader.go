@@ -162,7 +162,7 @@ func (b *Bundle) Records() *RecordReader {
 	r := &RecordReader{b: b, dec: newDecoder()}
 	for _, f := range b.files {
 		if f.Kind == "events" {
-			r.names = append(r.names, f.Name)
+			r.names = append(r.names, f)
 		}
 	}
 	return r
@@ -180,10 +180,11 @@ func (b *Bundle) LookAhead() *RecordReader {
 type RecordReader struct {
 	b     *Bundle
 	quiet bool // report nothing to b.problems (LookAhead)
-	names []string
+	names []FileEntry
 	dec   *zstd.Decoder
 	f     *os.File
 	seg   *segmentReader
+	entry FileEntry // seg's manifest entry
 	frame []byte
 }
 
@@ -220,6 +221,9 @@ func (rr *RecordReader) Next(r *Record) error {
 		var fe *frameError
 		switch {
 		case err == io.EOF:
+			for _, err := range rr.seg.checkCounts(rr.entry) {
+				rr.problem(Problem{File: rr.seg.name, Err: err})
+			}
 			rr.closeSegment()
 		case errors.As(err, &fe):
 			// One damaged frame loses its own records only; the frames after it still read.
@@ -237,8 +241,9 @@ func (rr *RecordReader) Next(r *Record) error {
 }
 
 func (rr *RecordReader) openSegment() error {
-	name := rr.names[0]
+	fe := rr.names[0]
 	rr.names = rr.names[1:]
+	name := fe.Name
 	f, err := openFile(rr.b.Dir, name)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -256,7 +261,7 @@ func (rr *RecordReader) openSegment() error {
 		f.Close()
 		return fmt.Errorf("%s: segment kind %q, want events: %w", name, kind, ErrCorrupt)
 	}
-	rr.f, rr.seg = f, seg
+	rr.f, rr.seg, rr.entry = f, seg, fe
 	return nil
 }
 
@@ -292,14 +297,24 @@ func (b *Bundle) OpenData(name string) (io.ReadCloser, error) {
 		f.Close()
 		return nil, err
 	}
-	return &dataReader{f: f, seg: seg}, nil
+	var fe FileEntry
+	for _, x := range b.files {
+		if x.Name == name {
+			fe = x
+		}
+	}
+	return &dataReader{b: b, entry: fe, f: f, seg: seg}, nil
 }
 
+// dataReader reads a data file's content; at its end, gaps in the frame sequence and counts
+// that differ from the manifest go to the bundle's Problems.
 type dataReader struct {
-	f   *os.File
-	seg *segmentReader
-	buf []byte
-	err error
+	b     *Bundle
+	entry FileEntry
+	f     *os.File
+	seg   *segmentReader
+	buf   []byte
+	err   error
 }
 
 func (d *dataReader) Read(p []byte) (int, error) {
@@ -308,6 +323,11 @@ func (d *dataReader) Read(p []byte) (int, error) {
 			return 0, d.err
 		}
 		data, _, err := d.seg.next()
+		if err == io.EOF {
+			for _, err := range d.seg.checkCounts(d.entry) {
+				d.b.problems = append(d.b.problems, Problem{File: d.seg.name, Err: err})
+			}
+		}
 		if err != nil {
 			d.err = err
 			continue

@@ -19,17 +19,18 @@ const (
 	skippableHeader = 0x184D2A5B // magic of the segment header frame
 	skippableMeta   = 0x184D2A5A // magic of a frame's metadata
 	segmentMagic    = "SAKERSEG"
-	metaSize        = 32 // u32 compressed, u32 uncompressed, u32 records, u32 reserved, u64 first ts, u64 last ts
+	metaSize        = 32 // u32 compressed, u32 uncompressed, u32 records, u32 sequence, u64 first ts, u64 last ts
 
 	// maxFrame bounds a frame's compressed and uncompressed sizes; readers treat larger
 	// values as corruption so that no allocation follows an unchecked length.
 	maxFrame = 32 << 20
 )
 
-// frameMeta describes one data frame.
+// frameMeta describes one data frame. seq numbers the frames of a file from 1 (format
+// version 2 on; version 1 wrote 0), so that a frame cut out of a file shows as a gap.
 type frameMeta struct {
-	compressed, uncompressed, records uint32
-	firstTS, lastTS                   uint64
+	compressed, uncompressed, records, seq uint32
+	firstTS, lastTS                        uint64
 }
 
 func (m frameMeta) append(b []byte) []byte {
@@ -38,7 +39,7 @@ func (m frameMeta) append(b []byte) []byte {
 	b = binary.LittleEndian.AppendUint32(b, m.compressed)
 	b = binary.LittleEndian.AppendUint32(b, m.uncompressed)
 	b = binary.LittleEndian.AppendUint32(b, m.records)
-	b = binary.LittleEndian.AppendUint32(b, 0)
+	b = binary.LittleEndian.AppendUint32(b, m.seq)
 	b = binary.LittleEndian.AppendUint64(b, m.firstTS)
 	return binary.LittleEndian.AppendUint64(b, m.lastTS)
 }
@@ -91,7 +92,7 @@ func (s *segmentFile) write(b []byte) error {
 func (s *segmentFile) writeFrame(data []byte, records uint32, first, last uint64) error {
 	s.scratch = s.enc.EncodeAll(data, s.scratch[:0])
 	meta := frameMeta{compressed: uint32(len(s.scratch)), uncompressed: uint32(len(data)),
-		records: records, firstTS: first, lastTS: last}
+		records: records, seq: uint32(s.frames + 1), firstTS: first, lastTS: last}
 	var hdr [8 + metaSize]byte
 	if err := s.write(meta.append(hdr[:0])); err != nil {
 		return err
@@ -123,13 +124,17 @@ func (s *segmentFile) close() error {
 
 // segmentReader reads the frames of one segment file, checking every length it meets.
 type segmentReader struct {
-	name   string
-	r      *bufio.Reader
-	off    int64
-	dec    *zstd.Decoder
-	comp   []byte
-	buf    []byte
-	frames int
+	name    string
+	version uint16
+	r       *bufio.Reader
+	off     int64
+	dec     *zstd.Decoder
+	comp    []byte
+	buf     []byte
+	frames  int    // frames met, sound or not
+	records uint64 // records the met frames' metadata announced
+	nextSeq uint32 // the sequence number the next frame must carry (version 2 on)
+	gaps    []error
 }
 
 func newSegmentReader(name string, r io.Reader, dec *zstd.Decoder) (*segmentReader, string, error) {
@@ -152,9 +157,11 @@ func newSegmentReader(name string, r io.Reader, dec *zstd.Decoder) (*segmentRead
 	if string(body[:len(segmentMagic)]) != segmentMagic {
 		return nil, "", s.errorf(8, ErrCorrupt, "bad segment magic")
 	}
-	if v := binary.LittleEndian.Uint16(body[len(segmentMagic):]); v > FormatVersion {
+	v := binary.LittleEndian.Uint16(body[len(segmentMagic):])
+	if v > FormatVersion {
 		return nil, "", s.errorf(8, ErrVersion, "segment format %d, this saker reads up to %d", v, FormatVersion)
 	}
+	s.version, s.nextSeq = v, 1
 	kl := int(binary.LittleEndian.Uint16(body[len(segmentMagic)+6:]))
 	if len(segmentMagic)+8+kl > len(body) {
 		return nil, "", s.errorf(8, ErrCorrupt, "segment kind length %d", kl)
@@ -196,12 +203,15 @@ func (s *segmentReader) next() ([]byte, frameMeta, error) {
 		compressed:   binary.LittleEndian.Uint32(hdr[8:]),
 		uncompressed: binary.LittleEndian.Uint32(hdr[12:]),
 		records:      binary.LittleEndian.Uint32(hdr[16:]),
+		seq:          binary.LittleEndian.Uint32(hdr[20:]),
 		firstTS:      binary.LittleEndian.Uint64(hdr[24:]),
 		lastTS:       binary.LittleEndian.Uint64(hdr[32:]),
 	}
 	if m.compressed == 0 || m.compressed > maxFrame || m.uncompressed > maxFrame {
 		return nil, frameMeta{}, s.errorf(start, ErrCorrupt, "frame %d: sizes %d/%d out of range", s.frames, m.compressed, m.uncompressed)
 	}
+	s.checkSeq(start, m.seq)
+	s.records += uint64(m.records)
 	if cap(s.comp) < int(m.compressed) {
 		s.comp = make([]byte, m.compressed)
 	}
@@ -227,6 +237,39 @@ func (s *segmentReader) next() ([]byte, frameMeta, error) {
 	s.buf = out
 	s.frames++
 	return out, m, nil
+}
+
+// checkSeq notes a frame whose sequence number is not the next one: frames were cut out of the
+// file, repeated or reordered after the capture wrote it.
+func (s *segmentReader) checkSeq(off int64, seq uint32) {
+	if s.version < 2 {
+		return
+	}
+	switch {
+	case seq > s.nextSeq:
+		s.gaps = append(s.gaps, s.errorf(off, ErrIntegrity, "frame sequence jumps from %d to %d: %d frames missing", s.nextSeq-1, seq, seq-s.nextSeq))
+	case seq < s.nextSeq:
+		s.gaps = append(s.gaps, s.errorf(off, ErrIntegrity, "frame sequence number %d after %d: frames repeated or out of order", seq, s.nextSeq-1))
+	}
+	s.nextSeq = seq + 1
+}
+
+// checkCounts compares what the reader met in a file it read to its end with the manifest's
+// entry: a frame cut out of a file whose size and SHA-256 were then forged shows here.
+// Unlisted files (no manifest entry) have nothing to compare with; a file the writer had not
+// closed may hold more than its entry counted, never less.
+func (s *segmentReader) checkCounts(fe FileEntry) []error {
+	errs := s.gaps
+	if fe.SHA256 == "" {
+		return errs
+	}
+	short := s.frames < fe.Frames || s.records < fe.Records
+	long := fe.Complete && (s.frames > fe.Frames || s.records > fe.Records)
+	if short || long {
+		errs = append(errs, fmt.Errorf("%s: %d frames of %d records, manifest says %d frames of %d records: %w",
+			s.name, s.frames, s.records, fe.Frames, fe.Records, ErrIntegrity))
+	}
+	return errs
 }
 
 func newDecoder() *zstd.Decoder {
