@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"cmp"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +31,9 @@ type InputOptions struct {
 	RepoDir string
 	// Stdin is read for the path "-": a .scap stream, as sysdig and Falco users pipe one.
 	Stdin io.Reader
+	// VerifyKey requires a saker bundle whose manifest this key signed (manifest.sig); other
+	// inputs carry no signature and are refused with it.
+	VerifyKey ed25519.PublicKey
 }
 
 // Input is an opened capture of any format saker reads, with what the capture says about
@@ -41,9 +45,11 @@ type Input struct {
 	DNS    []dns.Message // DNS messages of the capture's packet files, in file order
 	// Warnings are known at opening: unverified integrity, lost events, streams not captured.
 	Warnings []string
-	Verified bool   // integrity checked and good (saker bundles only)
-	Manifest string // the bundle's manifest as JSON
-	Kernel   string // kernel release, when the capture says
+	Verified bool // integrity checked and good (saker bundles only)
+	// Signature says what became of a bundle's manifest signature, "" when unsigned.
+	Signature string
+	Manifest  string // the bundle's manifest as JSON
+	Kernel    string // kernel release, when the capture says
 	// SakerVersion, Start and Stop are the capturing saker's version and the capture's own
 	// start and stop, when the capture says (saker bundles).
 	SakerVersion string
@@ -101,6 +107,9 @@ func (in *Input) IsBundle() bool {
 // Falco or sysdig .scap file. A GitHub input that opened with problems gives a warning, not an
 // error.
 func OpenInput(path string, opts InputOptions) (*Input, error) {
+	if opts.VerifyKey != nil && !isBundleDir(path) {
+		return nil, fmt.Errorf("%s: not a saker bundle, so it carries no manifest signature to verify: %w", path, capfile.ErrSignature)
+	}
 	if p, ok := strings.CutPrefix(path, "github:"); ok {
 		src, err := github.Open(p, github.Options{RepoDir: opts.RepoDir})
 		if err != nil && src == nil {
@@ -224,8 +233,17 @@ func ScapStatsWarnings(st scap.Stats) []string {
 	return w
 }
 
+// isBundleDir reports whether path is a directory holding a bundle manifest.
+func isBundleDir(path string) bool {
+	if path == "-" || strings.HasPrefix(path, "github:") {
+		return false
+	}
+	_, err := os.Lstat(filepath.Join(path, capfile.ManifestName))
+	return err == nil
+}
+
 func openBundle(dir string, opts InputOptions) (*Input, error) {
-	src, err := replay.OpenBundle(dir, replay.BundleOptions{NoVerify: opts.NoVerify})
+	src, err := replay.OpenBundle(dir, replay.BundleOptions{NoVerify: opts.NoVerify, VerifyKey: opts.VerifyKey})
 	if err != nil {
 		return nil, err
 	}
@@ -235,6 +253,17 @@ func openBundle(dir string, opts InputOptions) (*Input, error) {
 		SakerVersion: m.SakerVersion, Start: m.Start, Stop: m.Stop}
 	if !src.Bundle.Verified {
 		in.Warnings = append(in.Warnings, "integrity NOT verified: results rest on unverified files")
+	}
+	switch sig := src.Bundle.Signature; {
+	case sig.Verified:
+		in.Signature = "verified, key " + sig.Key
+	case sig.Problem != nil && opts.VerifyKey == nil:
+		in.Signature = "unreadable: " + sig.Problem.Error()
+		in.Warnings = append(in.Warnings, sig.Problem.Error())
+	case sig.Problem != nil:
+		in.Signature = "NOT verified: " + sig.Problem.Error() // read on with --no-verify
+	case sig.Present:
+		in.Signature = "signed by key " + sig.Key + ", not checked (give --verify-key)"
 	}
 	switch lost, saturated := m.TotalLost(); {
 	case saturated:

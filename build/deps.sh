@@ -32,6 +32,8 @@ have make     || need="$need make"
 have ed       || need="$need ed"
 have chattr   || need="$need e2fsprogs"
 have nsenter  || need="$need util-linux"
+# OpenSSL makes the key files of signed captures and checks saker's manifest signatures.
+have openssl  || need="$need openssl"
 
 if [ -z "$need" ]; then
 	exit 0

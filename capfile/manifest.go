@@ -1,12 +1,13 @@
 package capfile
 
 import (
+	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"math/bits"
-	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -180,62 +181,73 @@ func (m *Manifest) File(name string) (FileEntry, bool) {
 
 // writeManifest writes m atomically (temporary file, fsync, rename).
 func writeManifest(dir string, m *Manifest) error {
+	_, err := writeSignedManifest(dir, m, nil)
+	return err
+}
+
+// writeSignedManifest writes m atomically and, with key, its signature in manifest.sig
+// (written first, so that a signature never lags behind the manifest it sits beside except
+// between the two renames). It returns the hex SHA-256 of the manifest's bytes.
+func writeSignedManifest(dir string, m *Manifest, key ed25519.PrivateKey) (string, error) {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return err
+		return "", err
 	}
-	tmp := filepath.Join(dir, ManifestName+".tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
+	b = append(b, '\n')
+	if key != nil {
+		sig, err := sign(key, b)
+		if err != nil {
+			return "", err
+		}
+		if err := writeAtomic(dir, SignatureName, sig); err != nil {
+			return "", fmt.Errorf("manifest: %w", err)
+		}
 	}
-	_, err = f.Write(append(b, '\n'))
-	if err == nil {
-		err = f.Sync()
+	if err := writeAtomic(dir, ManifestName, b); err != nil {
+		return "", fmt.Errorf("manifest: %w", err)
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("manifest: %w", err)
-	}
-	return os.Rename(tmp, filepath.Join(dir, ManifestName))
+	return fmt.Sprintf("%x", sha256.Sum256(b)), nil
 }
 
 // ReadManifest reads and checks a bundle's manifest.
 func ReadManifest(dir string) (*Manifest, error) {
+	m, _, err := readManifest(dir)
+	return m, err
+}
+
+// readManifest reads and checks a bundle's manifest and returns it with its bytes.
+func readManifest(dir string) (*Manifest, []byte, error) {
 	f, err := openFile(dir, ManifestName)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxManifest+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ManifestName, err)
+		return nil, nil, fmt.Errorf("%s: %w", ManifestName, err)
 	}
 	if len(b) > maxManifest {
-		return nil, fmt.Errorf("%s: larger than %d bytes: %w", ManifestName, maxManifest, ErrCorrupt)
+		return nil, nil, fmt.Errorf("%s: larger than %d bytes: %w", ManifestName, maxManifest, ErrCorrupt)
 	}
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %v: %w", ManifestName, err, ErrCorrupt)
+		return nil, nil, fmt.Errorf("%s: %v: %w", ManifestName, err, ErrCorrupt)
 	}
 	if m.FormatVersion < 1 {
-		return nil, fmt.Errorf("%s: format_version %d: %w", ManifestName, m.FormatVersion, ErrCorrupt)
+		return nil, nil, fmt.Errorf("%s: format_version %d: %w", ManifestName, m.FormatVersion, ErrCorrupt)
 	}
 	if m.FormatVersion > FormatVersion {
-		return nil, fmt.Errorf("%s: format_version %d, this saker reads up to %d: %w", ManifestName, m.FormatVersion, FormatVersion, ErrVersion)
+		return nil, nil, fmt.Errorf("%s: format_version %d, this saker reads up to %d: %w", ManifestName, m.FormatVersion, FormatVersion, ErrVersion)
 	}
 	for _, fe := range m.Files {
 		if fe.Name != filepath.Base(fe.Name) || fe.Name == "." || fe.Name == ".." || fe.Name == ManifestName {
-			return nil, fmt.Errorf("%s: bad file name %q: %w", ManifestName, fe.Name, ErrCorrupt)
+			return nil, nil, fmt.Errorf("%s: bad file name %q: %w", ManifestName, fe.Name, ErrCorrupt)
 		}
 	}
 	for _, s := range m.Samples {
 		if !IsSHA256(s.SHA256) || s.Size < 0 {
-			return nil, fmt.Errorf("%s: bad sample %q of %d bytes: %w", ManifestName, s.SHA256, s.Size, ErrCorrupt)
+			return nil, nil, fmt.Errorf("%s: bad sample %q of %d bytes: %w", ManifestName, s.SHA256, s.Size, ErrCorrupt)
 		}
 	}
-	return &m, nil
+	return &m, b, nil
 }

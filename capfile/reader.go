@@ -1,6 +1,7 @@
 package capfile
 
 import (
+	"crypto/ed25519"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -18,6 +19,10 @@ type ReaderOptions struct {
 	// NoVerify reads files whose size or SHA-256 does not match the manifest; each mismatch
 	// becomes a Problem instead of an error, and outputs must say so.
 	NoVerify bool
+	// VerifyKey, when set, requires manifest.sig to be a good signature of manifest.json by
+	// this key: otherwise Open fails with an error wrapping ErrSignature (a Problem with
+	// NoVerify).
+	VerifyKey ed25519.PublicKey
 }
 
 // Problem is something wrong with a bundle that did not stop the reading: an unverified or
@@ -35,8 +40,10 @@ type Bundle struct {
 	Manifest *Manifest
 	// Verified is true when every listed file matched its size and SHA-256.
 	Verified bool
-	problems []Problem
-	files    []FileEntry // data files in order: events by sequence, then other kinds
+	// Signature is what Open found of manifest.sig.
+	Signature SignatureState
+	problems  []Problem
+	files     []FileEntry // data files in order: events by sequence, then other kinds
 }
 
 // Open reads dir's manifest and checks every data file against it. A file whose SHA-256 or
@@ -45,11 +52,19 @@ type Bundle struct {
 // checked over the prefix the manifest recorded; bytes past it are read unverified and
 // reported as a Problem.
 func Open(dir string, opts ReaderOptions) (*Bundle, error) {
-	m, err := ReadManifest(dir)
+	m, raw, err := readManifest(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	b := &Bundle{Dir: dir, Manifest: m, Verified: true}
+	b.Signature = checkSignature(dir, raw, opts.VerifyKey, m.Status)
+	if opts.VerifyKey != nil && b.Signature.Problem != nil {
+		if !opts.NoVerify {
+			return nil, fmt.Errorf("%s: %w (use --no-verify to read it anyway)", dir, b.Signature.Problem)
+		}
+		b.Verified = false
+		b.problems = append(b.problems, Problem{File: SignatureName, Err: b.Signature.Problem})
+	}
 	listed := map[string]bool{}
 	for _, fe := range m.Files {
 		if listed[fe.Name] {

@@ -1,6 +1,7 @@
 package capfile
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"os"
@@ -19,6 +20,8 @@ type WriterOptions struct {
 	FlushBytes    int           // and whenever this many bytes are buffered (4 MiB)
 	MaxBytes      int64         // hard cap on the bundle's size: beyond it ErrFull (0: none)
 	SakerVersion  string        // recorded in the manifest
+	// SignKey, when set, signs every rewrite of the manifest (manifest.sig, docs/FORMAT.md).
+	SignKey ed25519.PrivateKey
 }
 
 func (o *WriterOptions) defaults() {
@@ -64,6 +67,7 @@ type Writer struct {
 	total    int64 // bytes in completed files
 	err      error // sticky write error
 	full     bool
+	manSHA   string // hex SHA-256 of the manifest last written
 
 	stop chan struct{}
 	done chan struct{}
@@ -234,9 +238,11 @@ func (w *Writer) filesLocked() []FileEntry {
 
 func (w *Writer) writeManifestLocked() error {
 	w.man.Files = w.filesLocked()
-	if err := writeManifest(w.dir, &w.man); err != nil {
+	sum, err := writeSignedManifest(w.dir, &w.man, w.opts.SignKey)
+	if err != nil {
 		return w.failLocked(err)
 	}
+	w.manSHA = sum
 	return nil
 }
 
@@ -302,10 +308,22 @@ func (w *Writer) Close() error {
 	}
 	w.man.Files = append([]FileEntry{}, w.closed...)
 	os.Remove(filepath.Join(w.dir, reserveName))
-	if err := writeManifest(w.dir, &w.man); err != nil && w.err == nil {
+	sum, err := writeSignedManifest(w.dir, &w.man, w.opts.SignKey)
+	if err != nil && w.err == nil {
 		w.err = err
 	}
+	if err == nil {
+		w.manSHA = sum
+	}
 	return w.err
+}
+
+// ManifestSHA256 returns the hex SHA-256 of the manifest as last written: after Close, the
+// digest of the final manifest, for the case log.
+func (w *Writer) ManifestSHA256() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.manSHA
 }
 
 // The reserve file holds disk space for the final manifest while a capture runs.

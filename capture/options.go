@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"io"
 	"time"
@@ -43,6 +44,8 @@ type Options struct {
 	KeepFileBytes, KeepTotalBytes int64
 	// SakerVersion names the build that captures, for the manifest's saker_version.
 	SakerVersion string
+	// SignKey, when set, signs the bundle's manifest at every rewrite (manifest.sig).
+	SignKey ed25519.PrivateKey
 	// Ready, when not nil, is closed once the sensor is attached and the /proc snapshot
 	// written: everything that happens afterwards is recorded.
 	Ready chan<- struct{}

@@ -4,6 +4,7 @@ package capture
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -54,7 +55,8 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer s.Close()
-	w, err := capfile.Create(o.Dir, capfile.WriterOptions{MaxBytes: o.MaxBytes, SakerVersion: o.SakerVersion})
+	w, err := capfile.Create(o.Dir, capfile.WriterOptions{MaxBytes: o.MaxBytes, SakerVersion: o.SakerVersion,
+		SignKey: o.SignKey})
 	if err != nil {
 		return err
 	}
@@ -186,6 +188,14 @@ func Run(ctx context.Context, o Options) error {
 		errs = append(errs, fmt.Errorf("close bundle: %w", err))
 	}
 	c.summary(o.Status, reason, st)
+	if sum := w.ManifestSHA256(); sum != "" {
+		// For the case log: the digest of the final manifest, which lists every file's SHA-256.
+		signed := ""
+		if o.SignKey != nil {
+			signed = fmt.Sprintf(", signed by %s", capfile.KeyFingerprint(o.SignKey.Public().(ed25519.PublicKey)))
+		}
+		fmt.Fprintf(o.Status, "bundle %s: manifest.json sha256 %s%s\n", o.Dir, sum, signed)
+	}
 	if cause := context.Cause(runCtx); cause != nil && !isStop(cause) {
 		errs = append(errs, cause)
 	}

@@ -3,6 +3,7 @@ package replay
 import (
 	"bytes"
 	"cmp"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,8 @@ import (
 type BundleOptions struct {
 	// NoVerify reads files that fail their integrity check (see capfile.ReaderOptions).
 	NoVerify bool
+	// VerifyKey requires a good manifest signature by this key (see capfile.ReaderOptions).
+	VerifyKey ed25519.PublicKey
 	// Window is how far back in time records may arrive out of order (CPUs feed one ring
 	// buffer, so neighbouring records can be a little out of order). Default 100 ms.
 	Window time.Duration
@@ -68,7 +71,7 @@ type exeKey struct {
 // OpenBundle opens the bundle in dir. Integrity failures are errors wrapping
 // capfile.ErrIntegrity unless opts.NoVerify.
 func OpenBundle(dir string, opts BundleOptions) (*BundleSource, error) {
-	b, err := capfile.Open(dir, capfile.ReaderOptions{NoVerify: opts.NoVerify})
+	b, err := capfile.Open(dir, capfile.ReaderOptions{NoVerify: opts.NoVerify, VerifyKey: opts.VerifyKey})
 	if err != nil {
 		return nil, err
 	}

@@ -52,23 +52,23 @@ func (l *loader) captures(ctx context.Context) error {
 	}
 	lim := l.opts.MaxCell
 	q := `SELECT capture_id, ` + rawPrefix("host", lim) + `, kernel, boot_id, source, saker_version, start, stop,
-  events, lost, verified, problems, manifest FROM capture ORDER BY start NULLS LAST, capture_id`
+  events, lost, verified, problems, manifest, signature FROM capture ORDER BY start NULLS LAST, capture_id`
 	err = query(ctx, l.db, q, func(scan func(...any) error) error {
 		var id string
 		var host prefixed
-		var kernel, boot, source, version, manifest sql.NullString
+		var kernel, boot, source, version, manifest, signature sql.NullString
 		var start, stop sql.NullTime
 		var events, lost sql.Null[uint64]
 		var verified sql.NullBool
 		var problems any
 		if err := scan(append(append([]any{&id}, host.dests()...), &kernel, &boot, &source, &version, &start, &stop,
-			&events, &lost, &verified, &problems, &manifest)...); err != nil {
+			&events, &lost, &verified, &problems, &manifest, &signature)...); err != nil {
 			return err
 		}
 		c := captureView{ID: show(id, lim), Host: host.show(lim), Kernel: show(kernel.String, lim),
 			BootID: show(boot.String, lim), Source: show(source.String, lim), SakerVersion: show(version.String, lim),
 			Start: fmtTime(start), Stop: fmtTime(stop), Duration: fmtDuration(start, stop),
-			Events: events.V, Lost: lost.V, Verified: verified.Valid && verified.Bool,
+			Events: events.V, Lost: lost.V, Verified: verified.Valid && verified.Bool, Signature: show(signature.String, lim),
 			RulesLoaded: rulesLoaded[id][0], RulesEnabled: rulesLoaded[id][1], Findings: found[id]}
 		probs := strList(problems)
 		c.Problems = showList(probs, lim, l.opts.MaxRows)

@@ -40,6 +40,7 @@ type captureView struct {
 	Start, Stop, Duration        string
 	Events, Lost                 uint64
 	Verified                     bool
+	Signature                    shown // what became of the manifest's signature, "" when unsigned
 	Problems                     []shown
 	Files                        []fileIntegrity
 	NotCaptured                  []shown

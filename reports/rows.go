@@ -36,7 +36,7 @@ func (s *Store) AddCapture(c *Capture) error {
 	host, hostRaw := rawText(c.Host)
 	return s.append("capture", c.ID, host, hostRaw, escapeText(c.Kernel), escapeText(c.BootID),
 		escapeText(c.Source), escapeText(c.SakerVersion), ts(c.Start), ts(c.Stop), c.Events, c.Lost,
-		c.Verified, textList(c.Problems), escapeText(c.ManifestJSON))
+		c.Verified, textList(c.Problems), escapeText(c.ManifestJSON), escapeText(c.Signature))
 }
 
 // AddProcess adds one process row.

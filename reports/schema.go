@@ -22,8 +22,11 @@ var schemaDDL = []string{
 	lost          UBIGINT,
 	verified      BOOLEAN,
 	problems      VARCHAR[],
-	manifest      VARCHAR
+	manifest      VARCHAR,
+	signature     VARCHAR
 )`,
+	// Databases of earlier versions get the signature column when appended to.
+	`ALTER TABLE capture ADD COLUMN IF NOT EXISTS signature VARCHAR`,
 	`CREATE TABLE IF NOT EXISTS processes (
 	capture_id   VARCHAR NOT NULL,
 	process_key  UBIGINT NOT NULL,

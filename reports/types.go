@@ -14,6 +14,9 @@ type Capture struct {
 	Verified                                       bool
 	Problems                                       []string
 	ManifestJSON                                   string
+	// Signature says what became of the manifest's signature: "" for an unsigned bundle or
+	// another kind of capture, else a sentence naming the key (verified, or not checked).
+	Signature string
 }
 
 // Process is one process image (a pid between two execs). Key is unique within a capture and

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,6 +41,8 @@ type analyzeOptions struct {
 	repoDir        string
 	failOn         string
 	noVerify       bool
+	verifyKey      string
+	verifyPub      ed25519.PublicKey
 	progress       bool
 	force          bool
 	quiet          bool
@@ -86,6 +89,7 @@ Findings print as Falco alert lines on stdout (JSON with --json), a summary on s
 	f.StringVar(&o.repoDir, "repo-dir", "", "local clone to read workflow files from at each run's commit (with --github)")
 	f.StringVar(&o.failOn, "fail-on", "", "exit 3 when a finding has this priority or a higher one (e.g. warning)")
 	f.BoolVar(&o.noVerify, "no-verify", false, "read files whose SHA-256 does not match the manifest (outputs say so)")
+	f.StringVar(&o.verifyKey, "verify-key", "", "require the bundle's manifest to be signed by this ed25519 public key (PEM, as `openssl pkey -pubout` writes)")
 	f.BoolVar(&o.progress, "progress", true, "show a progress bar when stderr is a terminal")
 	f.BoolVar(&o.force, "force", false, "replace an existing --db file")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print findings, warnings and errors only: no summary")
@@ -108,6 +112,13 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	threshold := rules.Priority(-1)
+	if o.verifyKey != "" {
+		k, err := capfile.LoadVerifyKey(o.verifyKey)
+		if err != nil {
+			return usageErrorf("--verify-key: %v", err)
+		}
+		o.verifyPub = k
+	}
 	if o.failOn != "" {
 		p, err := rules.ParsePriority(o.failOn)
 		if err != nil {
@@ -321,7 +332,8 @@ type oneResult struct {
 // or "github:PATH".
 func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, rs *rules.RuleSet,
 	extraDNS []dns.Message, dnsEvents bool, emit func(*analyze.Finding) error, sink *dbSink) (oneResult, error) {
-	opened, err := analyze.OpenInput(in, analyze.InputOptions{NoVerify: o.noVerify, RepoDir: o.repoDir, Stdin: s.in})
+	opened, err := analyze.OpenInput(in, analyze.InputOptions{NoVerify: o.noVerify, RepoDir: o.repoDir, Stdin: s.in,
+		VerifyKey: o.verifyPub})
 	if err != nil {
 		return oneResult{}, err
 	}
@@ -393,7 +405,7 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 			Kernel: opened.Kernel, BootID: opened.BootID,
 			SakerVersion: opened.SakerVersion, Start: orTime(opened.Start, res.First), Stop: orTime(opened.Stop, res.Last),
 			Events: res.Events, Lost: res.Lost,
-			Verified: opened.Verified, Problems: problems, ManifestJSON: opened.Manifest}))
+			Verified: opened.Verified, Problems: problems, ManifestJSON: opened.Manifest, Signature: opened.Signature}))
 		if b, ok := opened.Source.(*replay.BundleSource); ok {
 			sink.executables(b)
 		}
@@ -428,6 +440,9 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 		fmt.Fprint(s.err, "; input damaged or incomplete")
 	}
 	fmt.Fprintln(s.err)
+	if opened.Signature != "" {
+		fmt.Fprintf(s.err, "saker: %s: manifest signature %s\n", safeText(in), safeText(opened.Signature))
+	}
 	for _, n := range opened.Notes() {
 		fmt.Fprintf(s.err, "saker: %s: %s\n", safeText(in), safeText(n))
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"saker/capfile"
 	"saker/capture"
 )
 
@@ -25,6 +26,7 @@ type captureOptions struct {
 	keepFile  string
 	keepTotal string
 	ctrd      string
+	signKey   string
 }
 
 func newCaptureCmd(s *streams) *cobra.Command {
@@ -51,6 +53,7 @@ zstd-compressed segments listed with their SHA-256 in manifest.json. Stop it wit
 	f.StringVar(&o.ctrd, "containerd-socket", "", "containerd socket to ask for container images, pods and labels (default: "+capture.DefaultContainerdSocket+" when present)")
 	f.StringVar(&o.keepFile, "keep-max-file", "64MiB", "keep copies of executables changed during the capture or named like miners up to this size each (0: keep none)")
 	f.StringVar(&o.keepTotal, "keep-max-total", "256MiB", "keep at most this much of such executables in all (0: keep none)")
+	f.StringVar(&o.signKey, "sign-key", "", "sign the manifest with this ed25519 private key (PEM, PKCS#8, as `openssl genpkey -algorithm ed25519` writes)")
 	_ = c.MarkFlagRequired("output")
 	return c
 }
@@ -58,6 +61,13 @@ zstd-compressed segments listed with their SHA-256 in manifest.json. Stop it wit
 func runCapture(s *streams, o *captureOptions) error {
 	opts := capture.Options{Dir: o.out, Snaplen: o.snaplen, NoDNS: o.noDNS, Status: s.err, DockerSocket: o.docker,
 		ContainerdSocket: o.ctrd, SakerVersion: currentBuild().String()}
+	if o.signKey != "" {
+		k, err := capfile.LoadSigningKey(o.signKey)
+		if err != nil {
+			return usageErrorf("--sign-key: %v", err)
+		}
+		opts.SignKey = k
+	}
 	if o.duration != "" {
 		d, err := time.ParseDuration(o.duration)
 		if err != nil || d <= 0 {
