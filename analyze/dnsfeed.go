@@ -31,6 +31,10 @@ type DNSOptions struct {
 	// in any order. Run merges them into the event stream by time as `dns` events without a
 	// process, and adds the answers of responses to the index as the replay reaches them.
 	Packets []dns.Message
+	// Stream yields more packet DNS messages, in time order (dns.Sorted puts a file's in
+	// order), read as the replay reaches their time: memory does not grow with the files.
+	// Its damage ends it; its owner reports that.
+	Stream dns.Stream
 	// TS converts a packet's wall time (Unix nanoseconds) to the clock of the event stream,
 	// such as a bundle's CLOCK_BOOTTIME through its manifest's anchors; nil keeps Unix
 	// nanoseconds (.scap files, event.SliceSource).
@@ -100,8 +104,24 @@ func newDNSFeed(src event.Source, s *State, names NameResolver, opts DNSOptions)
 		f.window = int64(dns.DefaultMergeWindow)
 	}
 	f.idx, _ = names.(*dns.Index)
+	var packets []dns.Stream
 	if len(opts.Packets) > 0 {
-		f.merge = dns.NewMerge(src, dns.Combine(time.Duration(f.window), opts.Packets), opts.TS)
+		packets = append(packets, dns.SliceStream(dns.Combine(time.Duration(f.window), opts.Packets)))
+	}
+	if opts.Stream != nil {
+		packets = append(packets, opts.Stream)
+	}
+	switch len(packets) {
+	case 1:
+		if opts.Stream == nil {
+			f.merge = dns.NewMerge(src, packets[0], opts.TS) // Combine did the combining
+			break
+		}
+		f.merge = dns.NewMerge(src, dns.Combined(packets[0], time.Duration(f.window)), opts.TS)
+	case 2:
+		f.merge = dns.NewMerge(src, dns.Combined(dns.MergeStreams(packets...), time.Duration(f.window)), opts.TS)
+	}
+	if f.merge != nil {
 		f.src = f.merge
 	}
 	return f

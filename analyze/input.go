@@ -41,8 +41,10 @@ type InputOptions struct {
 type Input struct {
 	Source event.Source
 	Host   string
-	Total  uint64        // records expected, 0 when unknown
-	DNS    []dns.Message // DNS messages of the capture's packet files, in file order
+	Total  uint64 // records expected, 0 when unknown
+	// DNS is the capture's packet DNS files (a bundle's dns data files), nil when none:
+	// replay streams them (DNSOptions.Stream); their damage shows in After.
+	DNS *DNSFiles
 	// Warnings are known at opening: unverified integrity, lost events, streams not captured.
 	Warnings []string
 	Verified bool // integrity checked and good (saker bundles only)
@@ -248,7 +250,7 @@ func openBundle(dir string, opts InputOptions) (*Input, error) {
 		return nil, err
 	}
 	m := src.Bundle.Manifest
-	in := &Input{Source: src, Host: m.Host, Total: m.Counters["records"], close: func() { src.Close() },
+	in := &Input{Source: src, Host: m.Host, Total: m.Counters["records"],
 		Verified: src.Bundle.Verified, Manifest: rawManifest(dir, m), Kernel: m.Kernel, BootID: m.BootID,
 		SakerVersion: m.SakerVersion, Start: m.Start, Stop: m.Stop}
 	if !src.Bundle.Verified {
@@ -278,18 +280,20 @@ func openBundle(dir string, opts InputOptions) (*Input, error) {
 			in.Warnings = append(in.Warnings, fmt.Sprintf("%s not captured: %s", c.Name, c.Reason))
 		}
 	}
+	var dnsNames []string
 	for _, fe := range src.Bundle.Files() {
-		if fe.Kind != "dns" {
-			continue
+		if fe.Kind == "dns" {
+			dnsNames = append(dnsNames, fe.Name)
 		}
-		msgs, malformed, err := readBundleDNS(src, fe.Name)
-		if err != nil {
-			in.Warnings = append(in.Warnings, fmt.Sprintf("%s: %v", fe.Name, err))
-		}
-		if malformed != "" {
-			in.Warnings = append(in.Warnings, fe.Name+": "+malformed)
-		}
-		in.DNS = append(in.DNS, msgs...)
+	}
+	if len(dnsNames) > 0 {
+		in.DNS = &DNSFiles{paths: dnsNames, open: func(name string) (*dns.FileStream, error) {
+			rc, err := src.Bundle.OpenData(name)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			return dns.NewFileStream(name, rc)
+		}}
 	}
 	in.damage = func() []string {
 		var w []string
@@ -301,8 +305,11 @@ func openBundle(dir string, opts InputOptions) (*Input, error) {
 		}
 		return w
 	}
+	in.close = func() { in.DNS.Close(); src.Close() }
 	in.after = func() []string {
 		w := in.damage()
+		_, dw := in.DNS.Report()
+		w = append(w, dw...)
 		st := src.Stats()
 		if st.Unknown > 0 {
 			w = append(w, fmt.Sprintf("%d records of unknown types or layouts skipped", st.Unknown))
@@ -310,39 +317,6 @@ func openBundle(dir string, opts InputOptions) (*Input, error) {
 		return w
 	}
 	return in, nil
-}
-
-func readBundleDNS(src *replay.BundleSource, name string) ([]dns.Message, string, error) {
-	rc, err := src.Bundle.OpenData(name)
-	if err != nil {
-		return nil, "", err
-	}
-	defer rc.Close()
-	r, err := dns.NewReader(rc)
-	if err != nil {
-		return nil, "", err
-	}
-	defer r.Close()
-	var msgs []dns.Message
-	var m dns.Message
-	for {
-		err := r.Next(&m)
-		if err == io.EOF {
-			return msgs, dnsStatsWarning(r.Stats()), nil
-		}
-		if err != nil {
-			return msgs, dnsStatsWarning(r.Stats()), err
-		}
-		msgs = append(msgs, m.Clone())
-	}
-}
-
-// dnsStatsWarning describes the DNS messages a reader dropped as malformed, "" when none.
-func dnsStatsWarning(st dns.Stats) string {
-	if st.Malformed == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%d port-53 payloads that are no well-formed DNS message were skipped", st.Malformed)
 }
 
 // rawManifest returns manifest.json byte for byte, as evidence; a re-encoding of m if the file
@@ -353,78 +327,4 @@ func rawManifest(dir string, m *capfile.Manifest) string {
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
-}
-
-// DNSFile describes one file ReadDNSFiles read: its messages' time span and how long their
-// answers could name an address (the latest TS + TTL + dns.DefaultGrace).
-type DNSFile struct {
-	Path        string
-	Messages    int
-	First, Last time.Time
-	ValidUntil  time.Time
-}
-
-// ReadDNSFiles reads the packet capture files given for their DNS answers (analyze's --dns).
-// A file that cannot be opened, or is no capture file at all, is an error; a damaged one (a
-// capture cut short when tcpdump was killed) gives the messages before the damage and a
-// warning.
-func ReadDNSFiles(paths []string) ([]dns.Message, []DNSFile, []string, error) {
-	var all []dns.Message
-	var files []DNSFile
-	var warnings []string
-	for _, p := range paths {
-		msgs, st, err := dns.ReadFile(p)
-		if w := dnsStatsWarning(st); w != "" {
-			warnings = append(warnings, "--dns "+p+": "+w)
-		}
-		if err != nil {
-			var pe *fs.PathError
-			if errors.As(err, &pe) && pe.Op == "open" || dnsNotACapture(err) {
-				return nil, nil, nil, fmt.Errorf("--dns %s: %w", p, err)
-			}
-			// dns.ReadFile's error starts with the path.
-			warnings = append(warnings, fmt.Sprintf("--dns %v (read on with the %d DNS messages before it)", err, len(msgs)))
-		}
-		f := DNSFile{Path: p, Messages: len(msgs)}
-		for i := range msgs {
-			m := &msgs[i]
-			t := time.Unix(0, m.TS)
-			if f.First.IsZero() || t.Before(f.First) {
-				f.First = t
-			}
-			if t.After(f.Last) {
-				f.Last = t
-			}
-			if v := t.Add(time.Duration(m.MinTTL())*time.Second + dns.DefaultGrace); v.After(f.ValidUntil) {
-				f.ValidUntil = v
-			}
-		}
-		files = append(files, f)
-		all = append(all, msgs...)
-	}
-	return all, files, warnings, nil
-}
-
-// DNSFilesOutside warns about --dns files whose answers can name no address of events between
-// first and last: every message came after the capture, or every answer ran out before it.
-func DNSFilesOutside(files []DNSFile, first, last time.Time) []string {
-	var w []string
-	for _, f := range files {
-		if f.Messages == 0 || f.First.After(last) || f.ValidUntil.Before(first) {
-			what := "has no DNS messages"
-			if f.Messages > 0 {
-				what = fmt.Sprintf("holds DNS messages from %s to %s only", f.First.UTC().Format(time.RFC3339), f.Last.UTC().Format(time.RFC3339))
-			}
-			w = append(w, fmt.Sprintf("--dns %s %s, outside the capture (%s to %s): it names no address in it",
-				f.Path, what, first.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339)))
-		}
-	}
-	return w
-}
-
-// dnsNotACapture reports a file that is no pcap or pcapng file, as opposed to one too short
-// to hold its header.
-func dnsNotACapture(err error) bool {
-	return errors.Is(err, dns.ErrFileFormat) &&
-		!errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)
 }

@@ -11,24 +11,28 @@ import (
 
 // Merge is an event.Source that interleaves a primary source (a bundle, a .scap file) with
 // the `dns` meta events of DNS messages seen elsewhere (packet captures), by timestamp. The
-// primary source must yield events in time order and Msgs must be sorted by TS (Combine
-// returns them so); a message and an event with the same time yield the message first, since
-// an answer at t names addresses for the events at t. DNS events carry Num 0: they stand for
-// no record of the primary source.
+// primary source must yield events in time order and Msgs messages sorted by TS (Combine,
+// Sorted and Combined give them so); a message and an event with the same time yield the
+// message first, since an answer at t names addresses for the events at t. DNS events carry
+// Num 0: they stand for no record of the primary source. Msgs is read one message ahead of
+// the events: memory does not grow with it.
 //
 // Events handed out alias buffers of Merge or of the primary source, as event.SliceSource's
 // do: they are valid until the next call to Next and must not be modified.
 type Merge struct {
 	// Src is the primary source.
 	Src event.Source
-	// Msgs are the DNS messages to merge, sorted by TS.
-	Msgs []Message
+	// Msgs yields the DNS messages to merge, sorted by TS.
+	Msgs Stream
 	// TS converts a message's wall time (Unix nanoseconds) to the primary source's clock,
 	// such as a bundle's CLOCK_BOOTTIME through its manifest's anchors; nil keeps Unix
 	// nanoseconds, as .scap files and event.SliceSource use.
 	TS func(wall int64) uint64
 
-	i       int
+	msg     Message // Msgs' next message, read ahead
+	haveMsg bool
+	msgDone bool
+	msgErr  error       // Msgs' error, handed out once
 	pend    event.Event // the primary's next event, read ahead
 	havePnd bool
 	srcDone bool
@@ -38,7 +42,7 @@ type Merge struct {
 
 // NewMerge returns a source of src's events and msgs' dns events in time order; ts is as
 // Merge.TS.
-func NewMerge(src event.Source, msgs []Message, ts func(wall int64) uint64) *Merge {
+func NewMerge(src event.Source, msgs Stream, ts func(wall int64) uint64) *Merge {
 	return &Merge{Src: src, Msgs: msgs, TS: ts}
 }
 
@@ -58,11 +62,22 @@ func (s *Merge) Next(e *event.Event) error {
 			return err
 		}
 	}
-	if s.i < len(s.Msgs) {
-		m := &s.Msgs[s.i]
+	if !s.haveMsg && !s.msgDone {
+		switch err := s.Msgs.Next(&s.msg); {
+		case err == nil:
+			s.haveMsg = true
+		case errors.Is(err, io.EOF):
+			s.msgDone = true
+		default:
+			// Damage in the DNS input ends it; the events go on. Err tells.
+			s.msgDone, s.msgErr = true, err
+		}
+	}
+	if s.haveMsg {
+		m := &s.msg
 		ts := s.msgTS(m)
 		if !s.havePnd || ts <= s.pend.TS {
-			s.i++
+			s.haveMsg = false
 			Event(m, ts, &s.dnsEv)
 			*e = s.dnsEv
 			s.last = m
@@ -84,8 +99,12 @@ func (s *Merge) msgTS(m *Message) uint64 {
 	return uint64(max(m.TS, 0))
 }
 
+// Err returns the error that ended Msgs early, nil when it ended cleanly or has not ended.
+func (s *Merge) Err() error { return s.msgErr }
+
 // Message returns the message behind the event the last Next yielded, nil when that event
-// came from the primary source. It points into Msgs.
+// came from the primary source. It is valid until the next call to Next; its Answers may be
+// kept.
 func (s *Merge) Message() *Message { return s.last }
 
 // Wall converts a timestamp with the primary source's clock when it has one, else as Unix

@@ -29,7 +29,7 @@ func TestDNSMerge(t *testing.T) {
 	msgs := []Message{dnsMergeMsg(1050, "a.example", "192.0.2.1"), dnsMergeMsg(1200, "b.example", "192.0.2.2"),
 		dnsMergeMsg(1999, "c.example", "192.0.2.3")}
 	// Wall times are 1000 ahead of the events' clock.
-	s := NewMerge(event.NewSliceSource(evs...), msgs, func(wall int64) uint64 { return uint64(wall - 1000) })
+	s := NewMerge(event.NewSliceSource(evs...), SliceStream(msgs), func(wall int64) uint64 { return uint64(wall - 1000) })
 	var got []string
 	var e event.Event
 	for {
@@ -83,7 +83,7 @@ func (f *failingSource) Next(e *event.Event) error {
 
 // TestDNSMergeSourceError passes the primary's error through and goes on after it.
 func TestDNSMergeSourceError(t *testing.T) {
-	s := NewMerge(&failingSource{}, []Message{dnsMergeMsg(10, "a.example", "192.0.2.1")}, nil)
+	s := NewMerge(&failingSource{}, SliceStream([]Message{dnsMergeMsg(10, "a.example", "192.0.2.1")}), nil)
 	var got []string
 	var e event.Event
 	for range 6 {

@@ -148,13 +148,11 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 		return err
 	}
 	ruleFileSummary(s.err, rs, o.rules)
-	extraDNS, dnsFiles, dnsWarns, err := analyze.ReadDNSFiles(o.dns)
+	extraDNS, err := analyze.OpenDNSFiles(o.dns)
 	if err != nil {
 		return err
 	}
-	for _, w := range dnsWarns {
-		warn(s.err, "%s", w)
-	}
+	defer extraDNS.Close()
 	summary := map[string]*summaryRow{}
 	failed := false
 	out := newFindingWriter(s.out, o.json)
@@ -210,6 +208,7 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 	dnsEvents := true // --dns answers become dns events (and findings) with the first capture only
 	damaged := false
 	var first, last time.Time
+	var dnsFiles []analyze.DNSFile
 	for i, in := range inputs {
 		var sink *dbSink
 		if store != nil {
@@ -218,6 +217,14 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 		res, err := analyzeOne(ctx, s, o, in, rs, extraDNS, dnsEvents, emit, sink)
 		if err != nil {
 			return err
+		}
+		if i == 0 && extraDNS.Len() > 0 {
+			// Every input reads the --dns files anew, alike: their damage is told once.
+			var warns []string
+			dnsFiles, warns = extraDNS.Report()
+			for _, w := range warns {
+				warn(s.err, "%s", w)
+			}
 		}
 		damaged = damaged || res.damaged
 		if !strings.HasPrefix(in, "github:") && !res.first.IsZero() {
@@ -331,7 +338,7 @@ type oneResult struct {
 // analyzeOne replays one input: a bundle directory, a .scap file ("-" for standard input),
 // or "github:PATH".
 func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, rs *rules.RuleSet,
-	extraDNS []dns.Message, dnsEvents bool, emit func(*analyze.Finding) error, sink *dbSink) (oneResult, error) {
+	extraDNS *analyze.DNSFiles, dnsEvents bool, emit func(*analyze.Finding) error, sink *dbSink) (oneResult, error) {
 	opened, err := analyze.OpenInput(in, analyze.InputOptions{NoVerify: o.noVerify, RepoDir: o.repoDir, Stdin: s.in,
 		VerifyKey: o.verifyPub})
 	if err != nil {
@@ -348,16 +355,27 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 	if strings.HasPrefix(in, "github:") || !dnsEvents {
 		// No host events to merge DNS into, or the --dns answers were already replayed as
 		// events with an earlier capture: here they only name addresses.
-		for i := range extraDNS {
-			idx.Add(&extraDNS[i])
+		if st := extraDNS.Stream(); st != nil {
+			var m dns.Message
+			for st.Next(&m) == nil {
+				idx.Add(&m)
+			}
 		}
 	}
 	if !strings.HasPrefix(in, "github:") {
 		// The replay merges packet DNS into the events by time, feeds the index as it goes
 		// and counts a response the sensor also saw once.
-		opts.DNS.Packets = opened.DNS
+		var streams []dns.Stream
+		if st := opened.DNS.Stream(); st != nil {
+			streams = append(streams, st)
+		}
 		if dnsEvents {
-			opts.DNS.Packets = append(opened.DNS[:len(opened.DNS):len(opened.DNS)], extraDNS...)
+			if st := extraDNS.Stream(); st != nil {
+				streams = append(streams, st)
+			}
+		}
+		if len(streams) > 0 {
+			opts.DNS.Stream = dns.MergeStreams(streams...)
 		}
 		if b, ok := src.(*replay.BundleSource); ok {
 			m := b.Bundle.Manifest
