@@ -43,7 +43,7 @@ func ExportParquet(ctx context.Context, path, dir string) error {
 		return fmt.Errorf("export: %w", err)
 	}
 	// Export writes Parquet files: the one reader that needs DuckDB's file access.
-	db, err := OpenReadOnlyWith(path, ReadOptions{AllowFiles: true})
+	db, err := OpenReadOnlyWith(path, ReadOptions{AllowFiles: true, Threads: 1, MemoryLimit: "256MB"})
 	if err != nil {
 		return err
 	}
@@ -58,17 +58,64 @@ func ExportParquet(ctx context.Context, path, dir string) error {
 		if err := removeExported(tdir, prefix); err != nil {
 			return fmt.Errorf("export %s: %w", t, err)
 		}
-		cols := "t.*, c.part_host AS host"
-		if t == "capture" {
-			cols = "t.* EXCLUDE (host), t.host AS host_name, c.part_host AS host"
-		}
-		q := fmt.Sprintf(`COPY (
-  SELECT %s, CAST(%s AS DATE) AS day
-  FROM %s t LEFT JOIN (SELECT capture_id, start, %s AS part_host FROM capture c) c USING (capture_id)
-) TO %s (FORMAT PARQUET, PARTITION_BY (host, day), OVERWRITE_OR_IGNORE true, FILENAME_PATTERN %s)`,
-			cols, dayOf[t], t, partitionHost, sqlString(tdir), sqlString(prefix+"{i}"))
-		if _, err := db.ExecContext(ctx, q); err != nil {
+		if err := os.MkdirAll(tdir, 0o755); err != nil {
 			return fmt.Errorf("export %s: %w", t, err)
+		}
+		if err := exportTable(ctx, db, t, tdir, prefix); err != nil {
+			return fmt.Errorf("export %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// exportTable writes table t's rows under tdir, one plain Parquet file per (host, day)
+// partition. One COPY per partition, rather than DuckDB's PARTITION_BY writer, which buffers
+// every open partition: the 1 M-event mix exports with 187 MiB peak instead of 417-595, and
+// 27-40% less CPU (docs/PERFORMANCE.md). As with PARTITION_BY, the partition columns live in
+// the directory names only.
+func exportTable(ctx context.Context, db *sql.DB, t, tdir, prefix string) error {
+	from := fmt.Sprintf(`FROM %s t LEFT JOIN (SELECT capture_id, start, %s AS part_host FROM capture c) c USING (capture_id)`,
+		t, partitionHost)
+	day := fmt.Sprintf("CAST(%s AS DATE)", dayOf[t])
+	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT DISTINCT part_host, CAST(%s AS VARCHAR) %s ORDER BY ALL`, day, from))
+	if err != nil {
+		return err
+	}
+	type partition struct{ host, day sql.NullString }
+	var parts []partition
+	for rows.Next() {
+		var p partition
+		if err := rows.Scan(&p.host, &p.day); err != nil {
+			rows.Close()
+			return err
+		}
+		parts = append(parts, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	cols := "t.*"
+	if t == "capture" {
+		cols = "t.* EXCLUDE (host), t.host AS host_name"
+	}
+	for _, p := range parts {
+		// DuckDB's hive partitions name a NULL value NULL; so do these.
+		hostDir, dayDir := "NULL", "NULL"
+		if p.host.Valid {
+			hostDir = p.host.String
+		}
+		if p.day.Valid {
+			dayDir = p.day.String
+		}
+		pdir := filepath.Join(tdir, "host="+hostDir, "day="+dayDir)
+		if err := os.MkdirAll(pdir, 0o755); err != nil {
+			return err
+		}
+		q := fmt.Sprintf(`COPY (SELECT %s %s WHERE part_host IS NOT DISTINCT FROM ? AND CAST(%s AS VARCHAR) IS NOT DISTINCT FROM ?)
+TO %s (FORMAT PARQUET)`, cols, from, day, sqlString(filepath.Join(pdir, prefix+"0.parquet")))
+		if _, err := db.ExecContext(ctx, q, p.host, p.day); err != nil {
+			return err
 		}
 	}
 	return nil

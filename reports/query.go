@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -27,6 +28,12 @@ type ReadOptions struct {
 	// from someone else can carry views and macros, and free SQL should not reach the
 	// analyst's files unasked.
 	AllowFiles bool
+	// Threads caps DuckDB's worker threads (0: DuckDB's default, one per core).
+	Threads int
+	// MemoryLimit caps DuckDB's buffer pool, as DuckDB's memory_limit setting ("256MB"; "":
+	// DuckDB's default, 80% of the machine's memory, which a long scan fills with cached
+	// blocks).
+	MemoryLimit string
 }
 
 // OpenReadOnly opens the database at path read-only, without external access. The caller
@@ -41,6 +48,12 @@ func OpenReadOnlyWith(path string, opts ReadOptions) (*sql.DB, error) {
 	dsn := path + "?access_mode=read_only"
 	if !opts.AllowFiles {
 		dsn += "&enable_external_access=false"
+	}
+	if opts.Threads > 0 {
+		dsn += fmt.Sprintf("&threads=%d", opts.Threads)
+	}
+	if opts.MemoryLimit != "" {
+		dsn += "&memory_limit=" + url.QueryEscape(opts.MemoryLimit)
 	}
 	c, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
