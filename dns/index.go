@@ -160,8 +160,12 @@ func (x *Index) insert(ns uint64, ip netip.Addr, name uint32, a dnsRunAnswer) {
 		x.ips[k] = p
 	}
 	run := dnsRun{from: a.from, until: a.until, name: name, answers: []dnsRunAnswer{a}}
-	kept := p.runs[:0]
-	for _, r := range p.runs {
+	// Only runs that end at or after run.from can overlap it; maxUntil, a running maximum,
+	// tells where they start, so adding answers in time order touches the live tail of the
+	// runs, not all of them (an address with thousands of names, a CDN's, stays cheap).
+	lo := sort.Search(len(p.runs), func(j int) bool { return p.maxUntil[j] >= run.from })
+	kept := p.runs[:lo]
+	for _, r := range p.runs[lo:] {
 		if r.name != name || r.from > run.until || r.until < run.from {
 			kept = append(kept, r)
 			continue
@@ -173,10 +177,17 @@ func (x *Index) insert(ns uint64, ip netip.Addr, name uint32, a dnsRunAnswer) {
 	kept = append(kept, dnsRun{})
 	copy(kept[i+1:], kept[i:])
 	kept[i] = run
+	for j := len(kept); j < len(p.runs); j++ {
+		p.runs[j] = dnsRun{} // merged away: let their answers go
+	}
 	p.runs = kept
-	p.maxUntil = p.maxUntil[:0]
+	start := min(lo, i)
+	p.maxUntil = p.maxUntil[:start]
 	var m int64
-	for j := range p.runs {
+	if start > 0 {
+		m = p.maxUntil[start-1]
+	}
+	for j := start; j < len(p.runs); j++ {
 		m = max(m, p.runs[j].until)
 		p.maxUntil = append(p.maxUntil, m)
 	}

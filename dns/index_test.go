@@ -1,6 +1,9 @@
 package dns
 
 import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -261,5 +264,53 @@ func TestCombineNetNS(t *testing.T) {
 	}
 	if !out[0].FromPacket && !out[1].FromPacket {
 		t.Error("the packet sighting merged with neither")
+	}
+}
+
+// TestDNSIndexAgainstBruteForce adds answers in random order (mostly in time order, some
+// late, as packet files and sensors give them) and checks every lookup against the plain
+// definition: a name names an IP at t when some answer for it covers t.
+func TestDNSIndexAgainstBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 9))
+	type ans struct {
+		name       string
+		ip         netip.Addr
+		from, till int64
+	}
+	for round := range 30 {
+		x := NewIndex(IndexOptions{Grace: -1})
+		var all []ans
+		ts := int64(0)
+		for range 400 {
+			ts += r.Int64N(int64(2 * time.Second))
+			at := ts
+			if r.IntN(10) == 0 {
+				at -= r.Int64N(int64(30 * time.Second)) // late
+			}
+			name := fmt.Sprintf("n%d.example", r.IntN(12))
+			ip := netip.AddrFrom4([4]byte{192, 0, 2, byte(1 + r.IntN(4))})
+			ttl := uint32(1 + r.IntN(20))
+			m := Message{TS: at, Response: true, QName: name, QType: TypeA,
+				Answers: []Record{{Name: name, Type: TypeA, TTL: ttl, IP: ip}}}
+			x.Add(&m)
+			all = append(all, ans{name, ip, at, at + int64(ttl)*int64(time.Second)})
+		}
+		for q := range 500 {
+			ip := netip.AddrFrom4([4]byte{192, 0, 2, byte(1 + r.IntN(4))})
+			at := r.Int64N(ts + int64(40*time.Second))
+			want := map[string]bool{}
+			for _, a := range all {
+				if a.ip == ip && a.from <= at && at <= a.till {
+					want[a.name] = true
+				}
+			}
+			got := map[string]bool{}
+			for _, n := range x.Names(ip, at, nil) {
+				got[string(n)] = true
+			}
+			if !maps.Equal(got, want) {
+				t.Fatalf("round %d query %d: names of %v at %d: %v, want %v", round, q, ip, at, got, want)
+			}
+		}
 	}
 }
