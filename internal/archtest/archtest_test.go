@@ -25,6 +25,7 @@ var allowed = map[string][]string{
 	"replay/scap":      {"event", "capfile"},
 	"analyze":          {"event", "rules", "replay", "replay/scap", "dns", "capfile", "github", "cgroups"},
 	"capture":          {"event", "capfile", "cgroups"},
+	"incident":         {"event", "rules", "analyze"},
 	"reports":          {"event", "rules", "analyze", "replay", "dns", "capfile"},
 	"internal/cli":     {"*"},
 	"internal/lab":     {"*"},
@@ -124,13 +125,13 @@ func TestPureGo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds several packages")
 	}
-	cmd := exec.Command("go", "build", "./event/...", "./cgroups/...", "./capfile/...", "./dns/...", "./replay/...", "./rules/...", "./analyze/...", "./github/...")
+	cmd := exec.Command("go", "build", "./event/...", "./cgroups/...", "./capfile/...", "./dns/...", "./replay/...", "./rules/...", "./analyze/...", "./github/...", "./incident/...")
 	cmd.Dir = "../.."
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("CGO_ENABLED=0 go build: %v\n%s", err, out)
 	}
-	cmd = exec.Command("go", "build", "./dns/...", "./replay/...", "./rules/...", "./analyze/...")
+	cmd = exec.Command("go", "build", "./dns/...", "./replay/...", "./rules/...", "./analyze/...", "./incident/...")
 	cmd.Dir = "../.."
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=darwin", "GOARCH=arm64")
 	if out, err := cmd.CombinedOutput(); err != nil {

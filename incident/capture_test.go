@@ -1,0 +1,69 @@
+package incident_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"saker/analyze"
+	"saker/dns"
+	"saker/incident"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// replay analyzes a capture bundle under testdata/captures as `saker analyze` does and
+// returns its collector and incidents.
+func replay(t *testing.T, name string) (*incident.Collector, []*incident.Incident) {
+	t.Helper()
+	in, err := analyze.OpenInput(filepath.Join("..", "testdata", "captures", name), analyze.InputOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	c := incident.NewCollector()
+	opts := analyze.Options{Names: dns.NewIndex(dns.IndexOptions{}), Hostname: in.Host, Hooks: c.Hooks(analyze.Hooks{}),
+		Finding: func(f *analyze.Finding) error { c.Finding(f); return nil }}
+	opts.DNS.Packets = in.DNS
+	res, err := analyze.Run(context.Background(), in.Source, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, c.Build(res.First, res.Last)
+}
+
+func stories(t *testing.T, ins []*incident.Incident) []byte {
+	var b bytes.Buffer
+	for _, in := range ins {
+		if err := incident.WriteStory(&b, in, strings.NewReplacer("\n", `\n`).Replace); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.Bytes()
+}
+
+// golden compares got with testdata/NAME, rewritten with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./incident -update to write it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (go test ./incident -update rewrites it); got:\n%s", path, got)
+	}
+}

@@ -1,0 +1,136 @@
+package incident
+
+import (
+	"net/netip"
+	"time"
+
+	"saker/analyze"
+)
+
+// Collector gathers what incidents are built from during one replay: the findings, rolled
+// up as they come, and the process, connection and file records of analyze.Hooks. Use
+// Hooks and Finding as the replay's hooks, then Build. A Collector is not safe for
+// concurrent use.
+type Collector struct {
+	roller *Roller
+	procs  map[uint64]*analyze.ProcessRecord
+	conns  map[uint64]*analyze.ConnRecord
+	// files holds, per path, the first write and the chmods and execs after it: a drop is a
+	// file written and then made executable or run.
+	files map[string]*fileTrail
+	obs   map[uint64][]observation // roll-up ID -> indicator observations of its findings
+}
+
+type fileTrail struct {
+	written *analyze.FileRecord
+	chmod   *analyze.FileRecord // the first chmod that set an execute bit
+	// users are the chmods and execs after the write, at most maxUsesPerFile of them.
+	chmods, execs []*analyze.FileRecord
+}
+
+// maxUsesPerFile bounds the chmods and execs of one file a Collector keeps.
+const maxUsesPerFile = 8
+
+// NewCollector returns an empty Collector.
+func NewCollector() *Collector {
+	return &Collector{roller: NewRoller(), procs: map[uint64]*analyze.ProcessRecord{},
+		conns: map[uint64]*analyze.ConnRecord{}, files: map[string]*fileTrail{}, obs: map[uint64][]observation{}}
+}
+
+// Hooks returns hooks that record into c and then call next's.
+func (c *Collector) Hooks(next analyze.Hooks) analyze.Hooks {
+	return analyze.Hooks{
+		Process: func(p *analyze.ProcessRecord) {
+			c.procs[p.Key] = p
+			if next.Process != nil {
+				next.Process(p)
+			}
+		},
+		Conn: func(r *analyze.ConnRecord) {
+			c.conns[r.ID] = r
+			if next.Conn != nil {
+				next.Conn(r)
+			}
+		},
+		File: func(f *analyze.FileRecord) {
+			c.file(f)
+			if next.File != nil {
+				next.File(f)
+			}
+		},
+	}
+}
+
+func (c *Collector) file(f *analyze.FileRecord) {
+	t := c.files[f.Path]
+	switch f.Action {
+	case analyze.FileWritten:
+		if t == nil {
+			t = &fileTrail{}
+			c.files[f.Path] = t
+		}
+		if t.written == nil {
+			r := *f
+			t.written = &r
+		}
+	case analyze.FileChmod:
+		if t != nil && t.written != nil && len(t.chmods) < maxUsesPerFile {
+			r := *f
+			t.chmods = append(t.chmods, &r)
+			if t.chmod == nil && f.Mode&0o111 != 0 {
+				t.chmod = &r
+			}
+		}
+	case analyze.FileExecuted:
+		if t != nil && t.written != nil && len(t.execs) < maxUsesPerFile {
+			r := *f
+			t.execs = append(t.execs, &r)
+		}
+	}
+}
+
+// Finding rolls f up and notes the indicators it shows. It returns f's Rollup and whether
+// f is the first finding of its key (the one a rolled-up listing prints).
+func (c *Collector) Finding(f *analyze.Finding) (*Rollup, bool) {
+	ru, first := c.roller.Add(f)
+	c.obs[ru.ID] = appendObservations(c.obs[ru.ID], f)
+	return ru, first
+}
+
+// Rollups returns the roll-ups so far, in the order of their first findings. After Build,
+// their AttachedTo is set.
+func (c *Collector) Rollups() []*Rollup { return c.roller.Rollups() }
+
+// attach sets AttachedTo of the roll-ups on the server's end of a connection whose client's
+// end, on this host too, has a roll-up of the same rule.
+func (c *Collector) attach() {
+	type end struct {
+		local, remote netip.AddrPort
+		rule          string
+	}
+	clients := map[end]*Rollup{}
+	for _, ru := range c.roller.Rollups() {
+		if r := c.conns[ru.ConnID]; ru.Kind == KeyConnection && r != nil && r.Outbound {
+			k := end{unmap(r.Local), unmap(r.Remote), ru.Rule}
+			if clients[k] == nil {
+				clients[k] = ru
+			}
+		}
+	}
+	for _, ru := range c.roller.Rollups() {
+		if r := c.conns[ru.ConnID]; ru.Kind == KeyConnection && r != nil && !r.Outbound {
+			if cl := clients[end{unmap(r.Remote), unmap(r.Local), ru.Rule}]; cl != nil {
+				ru.AttachedTo = cl.ID
+			}
+		}
+	}
+}
+
+func unmap(a netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+}
+
+// began reports whether p started within the capture (at or after first).
+func began(p *analyze.ProcessRecord, first time.Time) bool {
+	return !p.Start.IsZero() && !p.Start.Before(first)
+}
