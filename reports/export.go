@@ -14,15 +14,19 @@ import (
 // dayOf gives, per table, the time whose date names a row's day partition (t is the table,
 // c the capture).
 var dayOf = map[string]string{
-	"capture":     "c.start",
-	"processes":   "coalesce(t.start, c.start)",
-	"events":      "t.time",
-	"connections": "t.first_time",
-	"dns":         "t.time",
-	"files":       "t.time",
-	"findings":    "t.time",
-	"rules":       "c.start",
-	"executables": "coalesce(t.time, c.start)",
+	"capture":        "c.start",
+	"processes":      "coalesce(t.start, c.start)",
+	"events":         "t.time",
+	"connections":    "t.first_time",
+	"dns":            "t.time",
+	"files":          "t.time",
+	"findings":       "t.time",
+	"rules":          "c.start",
+	"executables":    "coalesce(t.time, c.start)",
+	"rollups":        "t.first_time",
+	"incidents":      "t.first_time",
+	"incident_steps": "coalesce(t.time, c.start)",
+	"indicators":     "t.first_time",
 }
 
 // partitionHost is the host partition's value, computed once per capture (not per row): the host name when it makes a plain directory

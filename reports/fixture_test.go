@@ -61,7 +61,30 @@ func loadMiner(t testing.TB, s *Store, id, host string, day time.Duration) {
 	must(s.AddFile(&File{CaptureID: id, Time: d(6), Action: "write", Path: "/home/u/notes.txt", PID: 100, ProcessKey: 2}))
 	must(s.AddFinding(&Finding{CaptureID: id, ID: 1, Rule: "Mining pool connection", Priority: "Critical", Source: "syscall",
 		Time: d(12), Output: "xmrig connected to pool.supportxmr.com", OutputFields: map[string]any{"proc.pid": 102},
-		Tags: []string{"mitre_impact"}, EventNum: 6, PID: 102, ProcessKey: 4, ConnectionID: 1}))
+		Tags: []string{"mitre_impact"}, EventNum: 6, PID: 102, ProcessKey: 4, ConnectionID: 1, RollupID: 1}))
+	// The incident the finding makes, as incident.Build tells it.
+	must(s.AddRollup(&Rollup{CaptureID: id, ID: 1, Rule: "Mining pool connection", Priority: "Critical", Kind: "connection",
+		Subject: "10.0.0.5:40000->198.51.100.7:3333", ProcessKey: 4, PID: 102, ConnectionID: 1, Count: 1, FirstTime: d(12),
+		LastTime: d(12), FirstEvent: 6, LastEvent: 6, FirstFindingID: 1, IncidentID: 1, Output: "xmrig connected to pool.supportxmr.com"}))
+	must(s.AddIncident(&Incident{CaptureID: id, ID: 1, Priority: "Critical", FirstTime: d(12), LastTime: d(12), Findings: 1,
+		Rollups: 1, Steps: 4, Phases: []string{"arrival", "download", "execution", "command and control / mining"},
+		EntryKeys: []uint64{2}, ProcessKeys: []uint64{2, 3, 4}, Summary: "incident 1: Critical"}))
+	steps := []IncidentStep{
+		{Time: d(1), Phase: "arrival", Text: "bash (pid 100) started by systemd: bash -i", PID: 100, ProcessKey: 2},
+		{Time: d(2), Phase: "download", Text: "curl (pid 101) fetched from 203.0.113.9:80/tcp: 5000 bytes received", PID: 101, ProcessKey: 3, ConnectionID: 2},
+		{Time: d(10), Phase: "execution", Text: "miner xmrig (pid 102) ran /tmp/.x/xmrig <script>alert(1)</script>", PID: 102, ProcessKey: 4},
+		{Time: d(12), Phase: "command and control / mining", Text: "Mining pool connection: xmrig (pid 102) to pool.supportxmr.com", PID: 102,
+			ProcessKey: 4, ConnectionID: 1, RollupIDs: []uint64{1}},
+	}
+	for i := range steps {
+		steps[i].CaptureID, steps[i].IncidentID, steps[i].Step = id, 1, uint64(i+1)
+		must(s.AddIncidentStep(&steps[i]))
+	}
+	for _, x := range []Indicator{{Type: "domain", Value: "pool.supportxmr.com"}, {Type: "ip", Value: "198.51.100.7"},
+		{Type: "path", Value: "/tmp/.x/xmrig"}, {Type: "sha256", Value: minerSHA}} {
+		x.CaptureID, x.IncidentID, x.FirstTime, x.LastTime = id, 1, d(10), d(12)
+		must(s.AddIndicator(&x))
+	}
 	must(s.AddRule(&Rule{CaptureID: id, Name: "Mining pool connection", Priority: "Critical", Source: "syscall",
 		Condition: "evt.type = connect", Output: "%proc.name connected", Tags: []string{"mitre_impact"}, Enabled: true}))
 }

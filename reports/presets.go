@@ -48,6 +48,23 @@ var presets = []Preset{
 ) ORDER BY time, capture_id, what`,
 	},
 	{
+		Name: "incidents",
+		Desc: "incidents and their stories: one row per step, in time order (docs/INCIDENTS.md)",
+		SQL: `SELECT i.capture_id, i.incident_id, i.priority, s.step, s.time, s.phase, s.pid, s.text,
+  (SELECT sum(r.count) FROM rollups r WHERE r.capture_id = s.capture_id AND list_contains(s.rollup_ids, r.rollup_id)) AS findings
+FROM incidents i JOIN incident_steps s USING (capture_id, incident_id)
+ORDER BY i.capture_id, i.incident_id, s.step`,
+	},
+	{
+		Name: "indicators",
+		Desc: "indicators of the incidents (pool names and addresses, wallets, miner paths and hashes, users, containers) with first and last seen",
+		SQL: `SELECT type, value, list(DISTINCT capture_id || '#' || incident_id ORDER BY capture_id || '#' || incident_id) AS incidents,
+  min(first_time) AS first_seen, max(last_time) AS last_seen
+FROM indicators GROUP BY type, value
+ORDER BY CASE type WHEN 'domain' THEN 1 WHEN 'ip' THEN 2 WHEN 'wallet' THEN 3 WHEN 'worker' THEN 4 WHEN 'agent' THEN 5
+  WHEN 'path' THEN 6 WHEN 'sha256' THEN 7 WHEN 'user' THEN 8 WHEN 'container' THEN 9 ELSE 10 END, first_seen, value`,
+	},
+	{
 		Name: "running-at-start",
 		Desc: "processes already running when the capture started (the snapshot), oldest first",
 		SQL: `SELECT p.capture_id, p.start, p.pid, p.ppid, p."user", p.exe, p.cmdline, p.exe_sha256, p.container_id

@@ -148,7 +148,44 @@ func (s *Store) AddFinding(f *Finding) error {
 		fields = string(b)
 	}
 	return s.append("findings", f.CaptureID, f.ID, f.Rule, f.Priority, f.Source, ts(f.Time), out, outRaw,
-		fields, textList(f.Tags), f.EventNum, f.PID, f.ProcessKey, f.ConnectionID)
+		fields, textList(f.Tags), f.EventNum, f.PID, f.ProcessKey, f.ConnectionID, f.RollupID)
+}
+
+// AddRollup adds one rolled-up finding.
+func (s *Store) AddRollup(r *Rollup) error {
+	subj, subjRaw := rawText(r.Subject)
+	out, outRaw := rawText(r.Output)
+	return s.append("rollups", r.CaptureID, r.ID, escapeText(r.Rule), r.Priority, r.Kind, subj, subjRaw,
+		r.ProcessKey, r.PID, r.ConnectionID, r.Count, ts(r.FirstTime), ts(r.LastTime), r.FirstEvent, r.LastEvent,
+		r.FirstFindingID, r.AttachedTo, r.IncidentID, out, outRaw)
+}
+
+// AddIncident adds one incident.
+func (s *Store) AddIncident(in *Incident) error {
+	sum, sumRaw := rawText(in.Summary)
+	return s.append("incidents", in.CaptureID, in.ID, in.Priority, ts(in.FirstTime), ts(in.LastTime),
+		in.Findings, in.Rollups, in.Steps, textList(in.Phases), keyList(in.EntryKeys), keyList(in.ProcessKeys), sum, sumRaw)
+}
+
+// AddIncidentStep adds one step of an incident's story.
+func (s *Store) AddIncidentStep(st *IncidentStep) error {
+	text, textRaw := rawText(st.Text)
+	return s.append("incident_steps", st.CaptureID, st.IncidentID, st.Step, ts(st.Time), st.Phase, text, textRaw,
+		st.PID, st.ProcessKey, st.ConnectionID, keyList(st.RollupIDs))
+}
+
+// AddIndicator adds one indicator of an incident.
+func (s *Store) AddIndicator(x *Indicator) error {
+	v, vRaw := rawText(x.Value)
+	return s.append("indicators", x.CaptureID, x.IncidentID, x.Type, v, vRaw, ts(x.FirstTime), ts(x.LastTime))
+}
+
+// keyList makes a UBIGINT[] value: never nil, so that an empty list is [] and not NULL.
+func keyList(ks []uint64) []uint64 {
+	if ks == nil {
+		return []uint64{}
+	}
+	return ks
 }
 
 // AddRule adds one rule row.

@@ -1,7 +1,8 @@
 package reports
 
 // Tables lists the store's tables in load order. docs/SCHEMA.md documents each one.
-var Tables = []string{"capture", "processes", "events", "connections", "dns", "files", "findings", "rules", "executables"}
+var Tables = []string{"capture", "processes", "events", "connections", "dns", "files", "findings", "rules", "executables",
+	"rollups", "incidents", "incident_steps", "indicators"}
 
 // The logical keys ((capture_id, process_key), (capture_id, event_num), (capture_id, id)) are
 // documented rather than declared: a PRIMARY KEY would make DuckDB maintain an ART index on every
@@ -151,7 +152,68 @@ var schemaDDL = []string{
 	event_num     UBIGINT,
 	pid           BIGINT,
 	process_key   UBIGINT,
-	connection_id UBIGINT
+	connection_id UBIGINT,
+	rollup_id     UBIGINT
+)`,
+	`ALTER TABLE findings ADD COLUMN IF NOT EXISTS rollup_id UBIGINT`,
+	`CREATE TABLE IF NOT EXISTS rollups (
+	capture_id       VARCHAR NOT NULL,
+	rollup_id        UBIGINT NOT NULL,
+	rule             VARCHAR,
+	priority         VARCHAR,
+	kind             VARCHAR,
+	subject          VARCHAR,
+	subject_raw      BLOB,
+	process_key      UBIGINT,
+	pid              BIGINT,
+	connection_id    UBIGINT,
+	count            UBIGINT,
+	first_time       TIMESTAMP_NS,
+	last_time        TIMESTAMP_NS,
+	first_event      UBIGINT,
+	last_event       UBIGINT,
+	first_finding_id UBIGINT,
+	attached_to      UBIGINT,
+	incident_id      UBIGINT,
+	output           VARCHAR,
+	output_raw       BLOB
+)`,
+	`CREATE TABLE IF NOT EXISTS incidents (
+	capture_id  VARCHAR NOT NULL,
+	incident_id UBIGINT NOT NULL,
+	priority    VARCHAR,
+	first_time  TIMESTAMP_NS,
+	last_time   TIMESTAMP_NS,
+	findings    UBIGINT,
+	rollups     UBIGINT,
+	steps       UBIGINT,
+	phases      VARCHAR[],
+	entry_keys  UBIGINT[],
+	process_keys UBIGINT[],
+	summary     VARCHAR,
+	summary_raw BLOB
+)`,
+	`CREATE TABLE IF NOT EXISTS incident_steps (
+	capture_id    VARCHAR NOT NULL,
+	incident_id   UBIGINT NOT NULL,
+	step          UBIGINT NOT NULL,
+	time          TIMESTAMP_NS,
+	phase         VARCHAR,
+	text          VARCHAR,
+	text_raw      BLOB,
+	pid           BIGINT,
+	process_key   UBIGINT,
+	connection_id UBIGINT,
+	rollup_ids    UBIGINT[]
+)`,
+	`CREATE TABLE IF NOT EXISTS indicators (
+	capture_id  VARCHAR NOT NULL,
+	incident_id UBIGINT NOT NULL,
+	type        VARCHAR,
+	value       VARCHAR,
+	value_raw   BLOB,
+	first_time  TIMESTAMP_NS,
+	last_time   TIMESTAMP_NS
 )`,
 	`CREATE TABLE IF NOT EXISTS rules (
 	capture_id VARCHAR NOT NULL,

@@ -137,6 +137,62 @@ type Finding struct {
 	PID          int64
 	ProcessKey   uint64
 	ConnectionID uint64
+	// RollupID is the Rollup this finding is rolled up into, 0 when none.
+	RollupID uint64
+}
+
+// Rollup is the findings of one roll-up key (docs/INCIDENTS.md): one rule, one process, and
+// one connection, DNS name or file. FirstFindingID is the Finding that stands for them;
+// AttachedTo the roll-up on the client's end of the connection when this is the server's;
+// IncidentID 0 when the roll-up is in no incident.
+type Rollup struct {
+	CaptureID              string
+	ID                     uint64
+	Rule, Priority, Kind   string
+	Subject                string
+	ProcessKey             uint64
+	PID                    int64
+	ConnectionID           uint64
+	Count                  uint64
+	FirstTime, LastTime    time.Time
+	FirstEvent, LastEvent  uint64
+	FirstFindingID         uint64
+	AttachedTo, IncidentID uint64
+	Output                 string
+}
+
+// Incident is one attack: roll-ups tied together by process ancestry, files, DNS and
+// containers. EntryKeys are the process keys it descends from; Summary its short text block.
+type Incident struct {
+	CaptureID                string
+	ID                       uint64
+	Priority                 string
+	FirstTime, LastTime      time.Time
+	Findings, Rollups, Steps uint64
+	Phases                   []string
+	EntryKeys, ProcessKeys   []uint64
+	Summary                  string
+}
+
+// IncidentStep is one step of an incident's story, numbered from 1 in time order.
+type IncidentStep struct {
+	CaptureID    string
+	IncidentID   uint64
+	Step         uint64
+	Time         time.Time
+	Phase, Text  string
+	PID          int64
+	ProcessKey   uint64
+	ConnectionID uint64
+	RollupIDs    []uint64
+}
+
+// Indicator is one indicator of compromise of an incident.
+type Indicator struct {
+	CaptureID           string
+	IncidentID          uint64
+	Type, Value         string
+	FirstTime, LastTime time.Time
 }
 
 // Rule is one rule loaded for the analysis of a capture.
