@@ -132,6 +132,9 @@ func (c *Collector) Build(first, last time.Time) []*Incident {
 	for i, in := range out {
 		in.ID = i + 1
 		for _, ru := range in.Rollups {
+			ru.Incident = in.ID
+		}
+		for _, ru := range in.Rollups {
 			if ru.ProcKey != 0 && ru.AttachedTo == 0 {
 				members[in][ru.ProcKey] = true
 			}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 const stepTime = "15:04:05.000"
@@ -84,9 +85,13 @@ func writeHeader(b *strings.Builder, in *Incident) {
 		in.Last.Sub(in.First).Round(time.Millisecond), findings, rolled, len(in.Steps))
 }
 
+// clip cuts s to at most n bytes on a rune boundary.
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "..."
 }

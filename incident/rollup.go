@@ -91,6 +91,8 @@ type Rollup struct {
 	// finding on the server's end of a connection whose client's end (on this host too) has
 	// a finding of the same rule is the client's finding seen twice.
 	AttachedTo uint64
+	// Incident is the ID of the incident the roll-up is in, 0 when none; Build sets it.
+	Incident int
 }
 
 type rollupKey struct {

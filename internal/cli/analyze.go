@@ -23,6 +23,7 @@ import (
 	"saker/capfile"
 	"saker/dns"
 	"saker/event"
+	"saker/incident"
 	"saker/replay"
 	"saker/reports"
 	"saker/rules"
@@ -47,6 +48,9 @@ type analyzeOptions struct {
 	force          bool
 	quiet          bool
 	color          string
+	allAlerts      bool
+	rollupJSON     bool
+	indicators     string
 }
 
 func newAnalyzeCmd(s *streams) *cobra.Command {
@@ -58,11 +62,15 @@ func newAnalyzeCmd(s *streams) *cobra.Command {
 file-descriptor state and the rules: saker's embedded cryptomining rules plus any Falco rules
 files given with -r. Server addresses are named from the DNS answers in the capture (and in
 --dns files), as they were when each connection was made; saker sends no DNS query.
-Findings print as Falco alert lines on stdout (JSON with --json), a summary on stderr;
---db writes a DuckDB database and --report a self-contained HTML report.`,
+Findings print as Falco alert lines on stdout, the repeats of a finding rolled up into its
+first line (every alert with --all-alerts; Falco's JSON alerts, one per event, with --json;
+the rolled-up findings as JSON with --rollup-json). A summary and the incidents the findings
+make (docs/INCIDENTS.md) follow on stderr; --indicators writes the incidents' indicators as
+JSON or CSV. --db writes a DuckDB database and --report a self-contained HTML report.`,
 		Example: `  saker analyze /var/tmp/cap1
   saker analyze capture.scap -r falco_rules.yaml --json --fail-on warning
   saker analyze cap1 --dns resolver.pcap --db cap1.duckdb --report cap1.html
+  saker analyze cap1 --indicators iocs.csv
   saker analyze --github deliveries/ --repo-dir ./clone`,
 		Args: usageArgs(cobra.ArbitraryArgs),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -81,7 +89,10 @@ Findings print as Falco alert lines on stdout (JSON with --json), a summary on s
 	f.BoolVar(&o.noDefaultRules, "no-default-rules", false, "do not load saker's embedded rules")
 	addSelectionFlags(f, &o.selections)
 	completeRuleNames(c, &o.noDefaultRules, &o.rules)
-	f.BoolVar(&o.json, "json", false, "print findings as Falco JSON alerts, one per line")
+	f.BoolVar(&o.json, "json", false, "print findings as Falco JSON alerts, one per line and event")
+	f.BoolVar(&o.rollupJSON, "rollup-json", false, "print the rolled-up findings as JSON, one per line, after each capture")
+	f.BoolVar(&o.allAlerts, "all-alerts", false, "print every alert line, not the first of each rolled-up finding")
+	f.StringVar(&o.indicators, "indicators", "", "write the incidents' indicators to this file (CSV when it ends in .csv, else JSON)")
 	f.StringVar(&o.db, "db", "", "write a DuckDB database to this file")
 	f.StringVar(&o.report, "report", "", "write an HTML report to this file")
 	f.StringArrayVar(&o.dns, "dns", nil, "add DNS answers from this pcap or pcapng file (repeatable)")
@@ -102,6 +113,7 @@ type summaryRow struct {
 	rule        string
 	priority    rules.Priority
 	count       int
+	rolled      int // roll-ups: the findings once repeats are rolled up
 	first, last time.Time
 }
 
@@ -143,6 +155,11 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 			return err
 		}
 	}
+	if o.indicators != "" {
+		if err := checkOutputPath("--indicators", o.indicators); err != nil {
+			return err
+		}
+	}
 	rs, err := loadRuleSet(s.err, o.noDefaultRules, o.rules, o.selections)
 	if err != nil {
 		return err
@@ -157,16 +174,22 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 	failed := false
 	out := newFindingWriter(s.out, o.json)
 	out.color = color
-	emit := func(f *analyze.Finding) error {
+	emit := func(f *analyze.Finding, first bool) error {
 		row := summary[f.Rule]
 		if row == nil {
 			row = &summaryRow{rule: f.Rule, priority: f.Priority, first: f.Time}
 			summary[f.Rule] = row
 		}
 		row.count++
+		if first {
+			row.rolled++
+		}
 		row.last = f.Time
 		if threshold >= 0 && f.Priority <= threshold {
 			failed = true
+		}
+		if o.rollupJSON || !o.json && !o.allAlerts && !first {
+			return nil
 		}
 		return out.write(f)
 	}
@@ -207,6 +230,7 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 	}
 	dnsEvents := true // --dns answers become dns events (and findings) with the first capture only
 	damaged := false
+	var found []capturedIncidents
 	var first, last time.Time
 	var dnsFiles []analyze.DNSFile
 	for i, in := range inputs {
@@ -227,6 +251,7 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 			}
 		}
 		damaged = damaged || res.damaged
+		found = append(found, capturedIncidents{capture: in, incidents: res.incidents})
 		if !strings.HasPrefix(in, "github:") && !res.first.IsZero() {
 			if first.IsZero() || res.first.Before(first) {
 				first = res.first
@@ -252,6 +277,14 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 			fmt.Fprintf(s.err, "saker: wrote %s\n", o.db)
 		}
 	}
+	if o.indicators != "" {
+		if err := writeIndicators(o.indicators, found); err != nil {
+			return err
+		}
+		if !o.quiet {
+			fmt.Fprintf(s.err, "saker: wrote %s\n", o.indicators)
+		}
+	}
 	if o.report != "" {
 		if err := writeReportFile(ctx, dbPath, o.report, reports.ReportOptions{Generated: time.Now(), Version: currentBuild().String()}); err != nil {
 			return err
@@ -262,6 +295,7 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 	}
 	if !o.quiet {
 		printSummary(s.err, summary)
+		printIncidents(s.err, found)
 	}
 	switch {
 	case failed:
@@ -277,6 +311,9 @@ func runAnalyze(ctx context.Context, s *streams, o *analyzeOptions) error {
 
 // checkAnalyzeUsage rejects flag combinations that cannot do what was asked.
 func checkAnalyzeUsage(o *analyzeOptions) error {
+	if o.json && o.rollupJSON {
+		return usageErrorf("analyze: --json prints every alert, --rollup-json the rolled-up findings: give one of them")
+	}
 	if o.noDefaultRules && len(o.rules) == 0 {
 		return usageErrorf("analyze: --no-default-rules without -r leaves no rules to run: give rules files with -r")
 	}
@@ -333,12 +370,13 @@ func checkOutputPath(flag, path string) error {
 type oneResult struct {
 	damaged     bool // damaged, unverified or incomplete input (exit ExitDamaged)
 	first, last time.Time
+	incidents   []*incident.Incident
 }
 
 // analyzeOne replays one input: a bundle directory, a .scap file ("-" for standard input),
 // or "github:PATH".
 func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, rs *rules.RuleSet,
-	extraDNS *analyze.DNSFiles, dnsEvents bool, emit func(*analyze.Finding) error, sink *dbSink) (oneResult, error) {
+	extraDNS *analyze.DNSFiles, dnsEvents bool, emit func(*analyze.Finding, bool) error, sink *dbSink) (oneResult, error) {
 	opened, err := analyze.OpenInput(in, analyze.InputOptions{NoVerify: o.noVerify, RepoDir: o.repoDir, Stdin: s.in,
 		VerifyKey: o.verifyPub})
 	if err != nil {
@@ -350,7 +388,21 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 	}
 	idx := dns.NewIndex(dns.IndexOptions{})
 	src := opened.Source
-	opts := analyze.Options{Rules: rs, Names: idx, Hostname: opened.Host, Finding: emit}
+	// Every finding is rolled up as it comes (the text output prints the first of each
+	// roll-up); the collector's records make the incidents after the replay.
+	col := incident.NewCollector()
+	var hooks analyze.Hooks
+	if sink != nil {
+		hooks = sink.hooks()
+	}
+	opts := analyze.Options{Rules: rs, Names: idx, Hostname: opened.Host, Hooks: col.Hooks(hooks),
+		Finding: func(f *analyze.Finding) error {
+			ru, first := col.Finding(f)
+			if sink != nil {
+				sink.finding(f, ru.ID, first)
+			}
+			return emit(f, first)
+		}}
 	opts.Executables, _ = src.(analyze.ExeResolver)
 	if strings.HasPrefix(in, "github:") || !dnsEvents {
 		// No host events to merge DNS into, or the --dns answers were already replayed as
@@ -390,11 +442,6 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 		if c, ok := src.(event.Clock); ok {
 			sink.clock = c
 		}
-		opts.Hooks = sink.hooks()
-		opts.Finding = func(f *analyze.Finding) error {
-			sink.finding(f)
-			return emit(f)
-		}
 		opts.DNS.Message = sink.dns
 		opts.Event = sink.event
 	}
@@ -412,6 +459,12 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 	if err != nil {
 		return oneResult{}, fmt.Errorf("%s: %w", in, err)
 	}
+	incidents := col.Build(res.First, res.Last)
+	if o.rollupJSON {
+		if err := incident.WriteRollupsJSON(s.out, in, col.Rollups()); err != nil {
+			return oneResult{}, err
+		}
+	}
 	var sourceProblems []string
 	for _, e := range res.SourceErrors {
 		sourceProblems = append(sourceProblems, "damaged input, read on where possible: "+e.Error())
@@ -427,6 +480,7 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 		if b, ok := opened.Source.(*replay.BundleSource); ok {
 			sink.executables(b)
 		}
+		sink.incidents(col.Rollups(), incidents)
 		if sink.err != nil {
 			return oneResult{}, fmt.Errorf("--db: %w", sink.err)
 		}
@@ -437,7 +491,7 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 	for _, w := range append(opened.After(), sourceProblems...) {
 		warn(s.err, "%s: %s", in, w)
 	}
-	out := oneResult{
+	out := oneResult{incidents: incidents,
 		damaged: len(res.SourceErrors) > 0 || len(opened.Damage()) > 0 || res.Lost > 0 || opened.Lost() ||
 			opened.IsBundle() && !opened.Verified}
 	if out.damaged && opened.OffsetNote != "" && (len(res.SourceErrors) > 0 || len(opened.Damage()) > 0) {
@@ -553,9 +607,9 @@ func printSummary(w io.Writer, summary map[string]*summaryRow) {
 		return rows[i].rule < rows[j].rule
 	})
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RULE\tPRIORITY\tCOUNT\tFIRST\tLAST")
+	fmt.Fprintln(tw, "RULE\tPRIORITY\tCOUNT\tROLLED UP\tFIRST\tLAST")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", safeText(r.rule), r.priority, r.count,
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\n", safeText(r.rule), r.priority, r.count, r.rolled,
 			r.first.Format(time.RFC3339), r.last.Format(time.RFC3339))
 	}
 	tw.Flush()

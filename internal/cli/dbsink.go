@@ -23,6 +23,8 @@ type dbSink struct {
 	err     error
 	scratch []byte
 	tuple   []byte
+	// firstFinding maps a roll-up's ID to the finding_id of its first finding.
+	firstFinding map[uint64]uint64
 }
 
 func (d *dbSink) keep(err error) {
@@ -118,15 +120,23 @@ func addrString(a netip.Addr) string {
 	return a.String()
 }
 
-func (d *dbSink) finding(f *analyze.Finding) {
+// finding adds one finding, rolled up into the roll-up rollupID (first when it is the
+// roll-up's first finding).
+func (d *dbSink) finding(f *analyze.Finding, rollupID uint64, first bool) {
 	d.finds++
+	if first {
+		if d.firstFinding == nil {
+			d.firstFinding = map[uint64]uint64{}
+		}
+		d.firstFinding[rollupID] = d.finds
+	}
 	fields := map[string]any{}
 	for _, of := range f.Fields {
 		fields[of.Name] = of.Value
 	}
 	d.keep(d.st.AddFinding(&reports.Finding{CaptureID: d.capID, ID: d.finds, Rule: f.Rule, Priority: f.Priority.String(),
 		Source: f.Source, Time: f.Time, Output: f.Output, OutputFields: fields, Tags: f.Tags, EventNum: f.EventNum,
-		PID: int64(f.PID), ProcessKey: f.ProcKey, ConnectionID: f.ConnID}))
+		PID: int64(f.PID), ProcessKey: f.ProcKey, ConnectionID: f.ConnID, RollupID: rollupID}))
 }
 
 // event adds one replayed event with its decoded arguments, as analyze.Options.Event: after the
