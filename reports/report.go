@@ -101,6 +101,9 @@ func loadReport(ctx context.Context, db *sql.DB, opts ReportOptions) (*reportVie
 	if err := l.captures(ctx); err != nil {
 		return nil, err
 	}
+	if err := l.hasIncidents(ctx); err != nil {
+		return nil, err
+	}
 	refs, err := l.findings(ctx)
 	if err != nil {
 		return nil, err
@@ -121,6 +124,9 @@ func loadReport(ctx context.Context, db *sql.DB, opts ReportOptions) (*reportVie
 		if !carded[v.List[i].Anchor] {
 			v.List[i].Anchor = ""
 		}
+	}
+	if err := l.incidents(ctx, carded); err != nil {
+		return nil, err
 	}
 	v.Title = opts.Title
 	if v.Title == "" {

@@ -186,6 +186,53 @@ func TestReportBrowser(t *testing.T) {
 		bl.check(t, url)
 	})
 
+	// The page opens with the incidents: the story's steps in time order, each step's evidence
+	// a link to a finding card of the page, and the indicators.
+	t.Run("incidents", func(t *testing.T) {
+		tab, bl, url, _ := openPage(t, browser, "incidents.html", renderReport(t, minerDB(t), ReportOptions{Version: "test"}), false)
+		if got := eval[string](t, tab, `document.querySelector("main section").id`); got != "incidents" {
+			t.Errorf("the page opens with section %q, want incidents", got)
+		}
+		if n := eval[int](t, tab, `document.querySelectorAll("#incidents article.incident").length`); n != 1 {
+			t.Fatalf("%d incidents shown, want 1", n)
+		}
+		phases := eval[[]string](t, tab, `[...document.querySelectorAll("#incidents .story li.step")].map(li => li.dataset.phase)`)
+		if strings.Join(phases, ",") != "arrival,download,execution,command and control / mining" {
+			t.Errorf("steps by phase %q", phases)
+		}
+		times := eval[[]string](t, tab, `[...document.querySelectorAll("#incidents .story li.step > .tm")].map(e => e.textContent)`)
+		for i := 1; i < len(times); i++ {
+			if times[i] < times[i-1] {
+				t.Errorf("step %d at %s before step %d at %s", i+1, times[i], i, times[i-1])
+			}
+		}
+		// Every evidence link resolves to a finding card, which the browser scrolls to.
+		links := eval[[]string](t, tab, `[...document.querySelectorAll("#incidents .story a")].map(a => a.getAttribute("href"))`)
+		if len(links) != 1 {
+			t.Fatalf("evidence links %q, want the finding of the connection step", links)
+		}
+		for _, h := range links {
+			if !eval[bool](t, tab, `(e => e !== null && e.matches("article.card"))(document.querySelector(`+jsString(h)+`))`) {
+				t.Errorf("evidence link %s resolves to no finding card", h)
+			}
+			eval[chromedp.Void](t, tab, `document.querySelector(`+jsString(`#incidents a[href="`+h+`"]`)+`).click()`)
+			if got := eval[string](t, tab, `location.hash`); got != h {
+				t.Errorf("after a click on %s the page is at %q", h, got)
+			}
+			if top := eval[float64](t, tab, `document.querySelector(`+jsString(h)+`).getBoundingClientRect().top`); top < 0 || top > 200 {
+				t.Errorf("the card of %s is %v px from the top after the click", h, top)
+			}
+		}
+		if got := eval[string](t, tab, `[...document.querySelectorAll("#incidents table.indicators tbody tr")].map(r => r.cells[0].textContent + " " + r.cells[1].textContent).join("; ")`); got != "domain pool.supportxmr.com; ip 198.51.100.7; path /tmp/.x/xmrig; sha256 "+minerSHA {
+			t.Errorf("indicators %q", got)
+		}
+		if got := eval[string](t, tab, `document.querySelectorAll("#incidents .story li.step .text")[2].textContent`); !strings.Contains(got, "<script>alert(1)</script>") {
+			t.Errorf("a step's text %q is not shown as text", got)
+		}
+		screenshot(t, tab, "report-incidents.png")
+		bl.check(t, url)
+	})
+
 	t.Run("hostile", func(t *testing.T) {
 		tab, bl, url, _ := openPage(t, browser, "hostile.html", renderReport(t, hostileDB(t), ReportOptions{}), false)
 		if got := eval[string](t, tab, `String(window.__pwned)`); got != "undefined" {

@@ -19,6 +19,8 @@ type loader struct {
 	v    *reportView
 	// capIndex numbers captures for anchors: capture ids are text from the command line.
 	capIndex map[string]int
+	// rolled is set when the database has the rollups and incident tables.
+	rolled bool
 }
 
 // captures loads the capture summaries with their rules and findings counts.
@@ -255,7 +257,7 @@ type cardRef struct {
 func (l *loader) cards(ctx context.Context, rg map[[2]string]*ruleGroup) ([]*cardRef, error) {
 	lim := l.opts.MaxCell
 	q := `SELECT capture_id, finding_id, coalesce(rule, ''), coalesce(priority, ''), time, ` + rawPrefix("output", 4*lim) + `,
-  tags, pid, process_key, connection_id FROM findings
+  tags, pid, process_key, connection_id, repeats, last_time, attached FROM (` + l.rolledFindings() + `)
 QUALIFY row_number() OVER (PARTITION BY priority, rule ORDER BY time, finding_id) <= $1
 ORDER BY ` + rankSQL + `, time, finding_id LIMIT $2`
 	var refs []*cardRef
@@ -267,13 +269,19 @@ ORDER BY ` + rankSQL + `, time, finding_id LIMIT $2`
 		var tags any
 		var pid sql.NullInt64
 		var pk, conn sql.Null[uint64]
-		if err := scan(append(append([]any{&capID, &id, &rule, &prio, &t}, out.dests()...), &tags, &pid, &pk, &conn)...); err != nil {
+		var repeats, attached int64
+		var last sql.NullTime
+		if err := scan(append(append([]any{&capID, &id, &rule, &prio, &t}, out.dests()...), &tags, &pid, &pk, &conn,
+			&repeats, &last, &attached)...); err != nil {
 			return err
 		}
 		name := priorityName(prio)
 		c := &findingCard{Anchor: fmt.Sprintf("f-%d-%d", l.capIndex[capID], id), ID: id, Capture: show(capID, lim),
 			Time: fmtTimeNS(t), Priority: name, Class: priorityClass(prio), Output: out.show(4 * lim),
-			Tags: showList(strList(tags), lim, 20), PID: pid.Int64}
+			Tags: showList(strList(tags), lim, 20), PID: pid.Int64, Count: int(repeats), Attached: int(attached)}
+		if repeats > 1 {
+			c.Last = fmtTimeNS(last)
+		}
 		if g := rg[[2]string{name, show(rule, lim).String()}]; g != nil {
 			g.Cards = append(g.Cards, c)
 		}
@@ -284,7 +292,10 @@ ORDER BY ` + rankSQL + `, time, finding_id LIMIT $2`
 		return nil, fmt.Errorf("findings: %w", err)
 	}
 	for _, r := range rg {
-		r.More = r.Count - len(r.Cards)
+		r.More = r.Count
+		for _, c := range r.Cards {
+			r.More -= c.Count + c.Attached
+		}
 	}
 	return refs, nil
 }
@@ -292,27 +303,44 @@ ORDER BY ` + rankSQL + `, time, finding_id LIMIT $2`
 // list loads the flat findings list: the MaxList most severe findings, in time order.
 func (l *loader) list(ctx context.Context) error {
 	lim := l.opts.MaxCell
-	q := `SELECT capture_id, finding_id, coalesce(rule, ''), coalesce(priority, ''), time, pid, ` + rawPrefix("output", lim) + `
-FROM findings ORDER BY ` + rankSQL + `, time, finding_id LIMIT $1`
+	q := `SELECT capture_id, finding_id, coalesce(rule, ''), coalesce(priority, ''), time, pid, ` + rawPrefix("output", lim) + `,
+  repeats, attached FROM (` + l.rolledFindings() + `) ORDER BY ` + rankSQL + `, time, finding_id LIMIT $1`
+	shown := 0
 	err := query(ctx, l.db, q, func(scan func(...any) error) error {
 		var capID, rule, prio string
 		var id uint64
 		var t sql.NullTime
 		var pid sql.NullInt64
 		var out prefixed
-		if err := scan(append([]any{&capID, &id, &rule, &prio, &t, &pid}, out.dests()...)...); err != nil {
+		var repeats, attached int64
+		if err := scan(append(append([]any{&capID, &id, &rule, &prio, &t, &pid}, out.dests()...), &repeats, &attached)...); err != nil {
 			return err
 		}
 		name := priorityName(prio)
 		l.v.List = append(l.v.List, findingRow{ID: id, Capture: show(capID, lim), Time: fmtTimeNS(t),
 			Priority: name, Class: priorityClass(prio), Rule: show(rule, lim), PID: pid.Int64, Output: out.show(lim),
-			Anchor: fmt.Sprintf("f-%d-%d", l.capIndex[capID], id)})
+			Anchor: fmt.Sprintf("f-%d-%d", l.capIndex[capID], id), Count: int(repeats), Attached: int(attached)})
+		shown += int(repeats + attached)
 		return nil
 	}, l.opts.MaxList)
 	if err != nil {
 		return fmt.Errorf("findings: %w", err)
 	}
 	sort.SliceStable(l.v.List, func(i, j int) bool { return l.v.List[i].Time < l.v.List[j].Time })
-	l.v.ListMore = l.v.Findings - len(l.v.List)
+	l.v.ListMore = l.v.Findings - shown
 	return nil
+}
+
+// rolledFindings is the SQL of the findings the page shows: the first finding of each roll-up
+// standing alone, with repeats (the roll-up's count), last_time, and attached (the findings of
+// the roll-ups attached to it: the server's end of its connection). In a database without
+// roll-ups (of an earlier version) every finding stands for itself.
+func (l *loader) rolledFindings() string {
+	if !l.rolled {
+		return `SELECT *, 1::BIGINT AS repeats, time AS last_time, 0::BIGINT AS attached FROM findings`
+	}
+	return `SELECT f.*, coalesce(r.count, 1)::BIGINT AS repeats, coalesce(r.last_time, f.time) AS last_time,
+  coalesce((SELECT sum(a.count) FROM rollups a WHERE a.capture_id = r.capture_id AND a.attached_to = r.rollup_id), 0)::BIGINT AS attached
+FROM findings f LEFT JOIN rollups r ON r.capture_id = f.capture_id AND r.rollup_id = f.rollup_id
+WHERE f.rollup_id IS NULL OR r.rollup_id IS NULL OR r.first_finding_id = f.finding_id AND r.attached_to = 0`
 }

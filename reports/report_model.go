@@ -18,6 +18,7 @@ type reportView struct {
 	Captures []captureView
 
 	Findings   int
+	Incidents  []incidentView
 	Priorities []priorityGroup
 	Timeline   timelineView
 
@@ -104,6 +105,11 @@ type findingCard struct {
 	ConnMore  int
 	Files     []fileRow
 	FilesMore int
+	// Count is the findings rolled up into this one (itself included); Last the time of the
+	// last of them when Count > 1; Attached the findings on the server's end of its connection.
+	Count    int
+	Last     string
+	Attached int
 }
 
 // procNode is one process of an ancestry chain; the finding's own process has Self set and its
@@ -159,6 +165,48 @@ type findingRow struct {
 	Rule     shown
 	PID      int64
 	Output   shown
+	Count    int // findings rolled up into this one, itself included
+	Attached int // findings on the server's end of its connection
+}
+
+// incidentView is one incident: its story and indicators.
+type incidentView struct {
+	Anchor      string
+	ID          uint64
+	Capture     shown
+	Priority    string
+	Class       string
+	First, Last string
+	Findings    uint64
+	Rollups     uint64
+	Phases      []string
+	Steps       []stepView
+	StepsMore   int
+	Indicators  []indicatorView
+}
+
+// stepView is one step of an incident's story, with links to the finding cards it stands on.
+type stepView struct {
+	N        uint64
+	Time     string
+	Phase    string
+	PID      int64
+	Text     shown
+	Evidence []evidenceLink
+}
+
+// evidenceLink points at a finding card of the page.
+type evidenceLink struct {
+	Anchor string // "" when the finding has no card on the page
+	ID     uint64
+	Count  uint64
+}
+
+// indicatorView is one indicator of an incident.
+type indicatorView struct {
+	Type        string
+	Value       shown
+	First, Last string
 }
 
 // netRow is connections to one resolved name and port.

@@ -267,7 +267,7 @@ func TestReportLarge(t *testing.T) {
 	}
 	got := text(checkSafe(t, page))
 	for _, want := range []string{"100000 findings", "more findings of this rule are in the database",
-		"95000 more are in the database", "pool-1.example"} {
+		"95000 more findings are in the database", "pool-1.example"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("report lacks %q", want)
 		}
