@@ -19,7 +19,25 @@ type Collector struct {
 	// file written and then made executable or run.
 	files map[string]*fileTrail
 	obs   map[uint64][]observation // roll-up ID -> indicator observations of its findings
+	// cited are the connections findings cited; uncited counts the others kept.
+	cited   map[uint64]bool
+	uncited int
+	// dropped counts records not kept for the limits below.
+	dropped int
 }
+
+// Limits of what a Collector keeps, so that a capture of a busy host cannot make it grow
+// without bound: process records (their command lines cut to maxCmdline bytes), connections
+// no finding cited (those of processes that may turn out to be downloaders), and files written.
+// What is beyond them is counted (Dropped) and missing from the stories.
+const (
+	maxProcs        = 1 << 20
+	maxCmdline      = 4096
+	maxAncestry     = 32
+	maxUncitedConns = 1 << 16
+	maxWrittenFiles = 1 << 18
+	maxObservations = 64
+)
 
 type fileTrail struct {
 	written *analyze.FileRecord
@@ -34,20 +52,21 @@ const maxUsesPerFile = 8
 // NewCollector returns an empty Collector.
 func NewCollector() *Collector {
 	return &Collector{roller: NewRoller(), procs: map[uint64]*analyze.ProcessRecord{},
-		conns: map[uint64]*analyze.ConnRecord{}, files: map[string]*fileTrail{}, obs: map[uint64][]observation{}}
+		conns: map[uint64]*analyze.ConnRecord{}, files: map[string]*fileTrail{}, obs: map[uint64][]observation{},
+		cited: map[uint64]bool{}}
 }
 
 // Hooks returns hooks that record into c and then call next's.
 func (c *Collector) Hooks(next analyze.Hooks) analyze.Hooks {
 	return analyze.Hooks{
 		Process: func(p *analyze.ProcessRecord) {
-			c.procs[p.Key] = p
+			c.process(p)
 			if next.Process != nil {
 				next.Process(p)
 			}
 		},
 		Conn: func(r *analyze.ConnRecord) {
-			c.conns[r.ID] = r
+			c.conn(r)
 			if next.Conn != nil {
 				next.Conn(r)
 			}
@@ -61,11 +80,53 @@ func (c *Collector) Hooks(next analyze.Hooks) analyze.Hooks {
 	}
 }
 
+// process keeps a copy of p, its command line and ancestry cut to the limits.
+func (c *Collector) process(p *analyze.ProcessRecord) {
+	if _, ok := c.procs[p.Key]; !ok && len(c.procs) >= maxProcs {
+		c.dropped++
+		return
+	}
+	r := *p
+	if len(r.Cmdline) > maxCmdline {
+		r.Cmdline = clip(r.Cmdline, maxCmdline)
+	}
+	if len(r.Ancestry) > maxAncestry {
+		r.Ancestry = r.Ancestry[:maxAncestry]
+	}
+	r.PrevExes = nil
+	c.procs[p.Key] = &r
+}
+
+// conn keeps the connections findings cited, and up to maxUncitedConns outbound TCP ones
+// (downloads, perhaps).
+func (c *Collector) conn(r *analyze.ConnRecord) {
+	if !c.cited[r.ID] {
+		if !r.Outbound || r.Proto != 6 {
+			return
+		}
+		if c.uncited >= maxUncitedConns {
+			c.dropped++
+			return
+		}
+		c.uncited++
+	}
+	k := *r
+	k.Payload, k.DNS = nil, nil
+	c.conns[r.ID] = &k
+}
+
+// Dropped returns the number of records the Collector did not keep for its limits.
+func (c *Collector) Dropped() int { return c.dropped }
+
 func (c *Collector) file(f *analyze.FileRecord) {
 	t := c.files[f.Path]
 	switch f.Action {
 	case analyze.FileWritten:
 		if t == nil {
+			if len(c.files) >= maxWrittenFiles {
+				c.dropped++
+				return
+			}
 			t = &fileTrail{}
 			c.files[f.Path] = t
 		}
@@ -93,7 +154,12 @@ func (c *Collector) file(f *analyze.FileRecord) {
 // f is the first finding of its key (the one a rolled-up listing prints).
 func (c *Collector) Finding(f *analyze.Finding) (*Rollup, bool) {
 	ru, first := c.roller.Add(f)
-	c.obs[ru.ID] = appendObservations(c.obs[ru.ID], f)
+	if o := c.obs[ru.ID]; len(o) < maxObservations {
+		c.obs[ru.ID] = appendObservations(o, f)
+	}
+	if f.ConnID != 0 {
+		c.cited[f.ConnID] = true
+	}
 	return ru, first
 }
 

@@ -460,6 +460,9 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 		return oneResult{}, fmt.Errorf("%s: %w", in, err)
 	}
 	incidents := col.Build(res.First, res.Last)
+	if n := col.Dropped(); n > 0 {
+		warn(s.err, "%s: %d process, connection or file records beyond the incident collector's limits were not kept: stories may miss steps", in, n)
+	}
 	if o.rollupJSON {
 		if err := incident.WriteRollupsJSON(s.out, in, col.Rollups()); err != nil {
 			return oneResult{}, err
