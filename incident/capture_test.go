@@ -8,17 +8,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"saker/analyze"
 	"saker/dns"
 	"saker/incident"
+	"saker/replay"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// replay analyzes a capture bundle under testdata/captures as `saker analyze` does and
+// replayCapture analyzes a capture bundle under testdata/captures as `saker analyze` does and
 // returns its collector and incidents.
-func replay(t *testing.T, name string) (*incident.Collector, []*incident.Incident) {
+func replayCapture(t *testing.T, name string) (*incident.Collector, []*incident.Incident) {
 	t.Helper()
 	in, err := analyze.OpenInput(filepath.Join("..", "testdata", "captures", name), analyze.InputOptions{})
 	if err != nil {
@@ -28,12 +30,22 @@ func replay(t *testing.T, name string) (*incident.Collector, []*incident.Inciden
 	c := incident.NewCollector()
 	opts := analyze.Options{Names: dns.NewIndex(dns.IndexOptions{}), Hostname: in.Host, Hooks: c.Hooks(analyze.Hooks{}),
 		Finding: func(f *analyze.Finding) error { c.Finding(f); return nil }}
-	opts.DNS.Packets = in.DNS
+	opts.DNS = dnsOptions(in)
 	res, err := analyze.Run(context.Background(), in.Source, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c, c.Build(res.First, res.Last)
+}
+
+// dnsOptions merges a bundle's DNS packets into its replay as `saker analyze` does.
+func dnsOptions(in *analyze.Input) analyze.DNSOptions {
+	o := analyze.DNSOptions{Packets: in.DNS}
+	if b, ok := in.Source.(*replay.BundleSource); ok {
+		m := b.Bundle.Manifest
+		o.TS = func(wall int64) uint64 { return uint64(max(int64(m.Boottime(time.Unix(0, wall))), 0)) }
+	}
+	return o
 }
 
 func stories(t *testing.T, ins []*incident.Incident) []byte {

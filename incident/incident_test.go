@@ -77,7 +77,7 @@ var (
 func TestLabIncidents(t *testing.T) {
 	for name, wants := range labs {
 		t.Run(name, func(t *testing.T) {
-			c, ins := replay(t, name)
+			c, ins := replayCapture(t, name)
 			golden(t, name+".txt", stories(t, ins))
 			if len(ins) != len(wants) {
 				t.Fatalf("%d incidents, want %d", len(ins), len(wants))
@@ -145,7 +145,7 @@ func checkRollups(t *testing.T, c *incident.Collector, ins []*incident.Incident)
 // TestMinerRollup checks the numbers on the miner capture: 53 payload findings on
 // four connections become four roll-ups on the miners' ends, with the pool's ends attached.
 func TestMinerRollup(t *testing.T) {
-	c, _ := replay(t, "lab-miners")
+	c, _ := replayCapture(t, "lab-miners")
 	total, own, attached := 0, 0, 0
 	for _, ru := range c.Rollups() {
 		if ru.Rule != "Mining Protocol in Socket Payload" {
