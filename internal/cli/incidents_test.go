@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -187,4 +188,56 @@ func mustRun(t *testing.T, args ...string) string {
 		t.Fatalf("saker %s: exit %d: %s", strings.Join(args, " "), code, errs)
 	}
 	return out
+}
+
+// TestReportIncidentsOfKillChain renders the report of the kill-chain capture and checks its
+// incident view as the page's markup has it: eight incidents first, steps numbered in time
+// order, each evidence link naming a finding card of the page.
+func TestReportIncidentsOfKillChain(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "kc.html")
+	if code, _, errs := runCLI(t, "analyze", "../../testdata/captures/lab-killchain", "--progress=false", "-q", "--report", page); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	main := html[strings.Index(html, "<main>"):]
+	if !strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(main, "<main>")), `<section id="incidents">`) {
+		t.Errorf("the report does not open with the incidents")
+	}
+	incidents := regexp.MustCompile(`<article class="incident" id="(i-0-\d+)"`).FindAllStringSubmatch(html, -1)
+	if len(incidents) != 8 {
+		t.Fatalf("%d incidents in the report, want 8", len(incidents))
+	}
+	section := html[strings.Index(html, `<section id="incidents">`):strings.Index(html, `<section id="summary">`)]
+	steps := regexp.MustCompile(`<li class="step" data-phase="([^"]+)" value="(\d+)"><span class="tm">([^<]+)</span>`).FindAllStringSubmatch(section, -1)
+	if len(steps) < 8 {
+		t.Fatalf("%d steps", len(steps))
+	}
+	for i := 1; i < len(steps); i++ {
+		if steps[i][2] != "1" && (steps[i][3] < steps[i-1][3] || steps[i][2] != strconv.Itoa(mustAtoi(t, steps[i-1][2])+1)) {
+			t.Errorf("step %s at %s follows step %s at %s", steps[i][2], steps[i][3], steps[i-1][2], steps[i-1][3])
+		}
+	}
+	links := regexp.MustCompile(`<a href="#(f-0-\d+)">finding \d+</a>`).FindAllStringSubmatch(section, -1)
+	// The eight incidents roll 55 findings up into 48 (incident/testdata/lab-killchain.txt).
+	if len(links) != 48 {
+		t.Errorf("%d evidence links, want one per rolled-up finding: 48", len(links))
+	}
+	for _, l := range links {
+		if !strings.Contains(html, `<article class="card" id="`+l[1]+`"`) {
+			t.Errorf("evidence link #%s names no finding card", l[1])
+		}
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
