@@ -40,7 +40,10 @@ func replayCapture(t *testing.T, name string) (*incident.Collector, []*incident.
 
 // dnsOptions merges a bundle's DNS packets into its replay as `saker analyze` does.
 func dnsOptions(in *analyze.Input) analyze.DNSOptions {
-	o := analyze.DNSOptions{Packets: in.DNS}
+	var o analyze.DNSOptions
+	if st := in.DNS.Stream(); st != nil {
+		o.Stream = st
+	}
 	if b, ok := in.Source.(*replay.BundleSource); ok {
 		m := b.Bundle.Manifest
 		o.TS = func(wall int64) uint64 { return uint64(max(int64(m.Boottime(time.Unix(0, wall))), 0)) }
