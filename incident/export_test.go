@@ -11,3 +11,6 @@ func ObservedIndicators(c *Collector, id uint64) []string {
 	}
 	return out
 }
+
+// SessionKind is sessionKind, for tests.
+var SessionKind = sessionKind

@@ -297,3 +297,22 @@ func TestIndicatorsFromFindings(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+// TestSessionKind checks how an entry's ancestry (parent first) names its session.
+func TestSessionKind(t *testing.T) {
+	for _, tc := range []struct {
+		ancestry []string
+		want     string
+	}{
+		{[]string{"bash", "sshd", "sshd", "systemd"}, "an SSH session"},
+		{[]string{"sh", "cron", "systemd"}, "cron"},
+		{[]string{"sh", "containerd-shim-runc-v2", "systemd"}, "a container's entrypoint"},
+		{[]string{"bash", "Runner.Worker", "Runner.Listener", "systemd"}, "a CI runner"},
+		{[]string{"bash", "tmux: server", "systemd"}, ""},
+		{nil, ""},
+	} {
+		if got := incident.SessionKind(tc.ancestry); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.ancestry, got, tc.want)
+		}
+	}
+}
