@@ -170,11 +170,18 @@ func serious(in *Incident) bool {
 	return false
 }
 
-// procAt returns the process with pid alive at t, nil when none is known.
+// procAt returns the process with pid alive at t, nil when none is known; the latest
+// started of them when several are.
 func (c *Collector) procAt(pid uint32, t time.Time) *analyze.ProcessRecord {
+	if c.byPID == nil {
+		c.byPID = map[uint32][]*analyze.ProcessRecord{}
+		for _, p := range c.procs {
+			c.byPID[p.PID] = append(c.byPID[p.PID], p)
+		}
+	}
 	var best *analyze.ProcessRecord
-	for _, p := range c.procs {
-		if p.PID != pid || !p.Start.IsZero() && p.Start.After(t) || !p.Exit.IsZero() && p.Exit.Before(t) {
+	for _, p := range c.byPID[pid] {
+		if !p.Start.IsZero() && p.Start.After(t) || !p.Exit.IsZero() && p.Exit.Before(t) {
 			continue
 		}
 		if best == nil || p.Key > best.Key {

@@ -24,6 +24,7 @@ type Collector struct {
 	uncited int
 	// dropped counts records not kept for the limits below.
 	dropped int
+	byPID   map[uint32][]*analyze.ProcessRecord // made by Build
 }
 
 // Limits of what a Collector keeps, so that a capture of a busy host cannot make it grow
