@@ -30,10 +30,11 @@ test: deps build ## the whole suite: unit, fuzz seeds, privileged tests when roo
 test-short: ## unit tests without the slow and privileged ones
 	$(GO) test -short ./...
 
-demo: build ## analyze a real capture from testdata: findings, a DuckDB file and an HTML report
+demo: build ## analyze a real capture from testdata: findings, incidents, a DuckDB file and an HTML report
 	@mkdir -p out
 	./$(BIN) analyze testdata/captures/lab-miners --db out/demo.duckdb --report out/demo.html --force
 	./$(BIN) query out/demo.duckdb "SELECT time, priority, rule, pid FROM findings ORDER BY time, finding_id"
+	./$(BIN) query out/demo.duckdb --preset indicators
 
 lab: build ## attack lab (root): scenarios in network namespaces under saker capture; UPDATE=1 re-records testdata/captures/lab-*
 	SAKER_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -v -timeout 10m -run '^TestLab$$' ./internal/lab $(if $(UPDATE),-update)
