@@ -55,6 +55,8 @@ type Manifest struct {
 	Faults []Fault `json:"faults,omitempty"`
 
 	Files []FileEntry `json:"files"`
+	// Ring is set for a flight recorder's bundle (see Ring): what it deleted and why it froze.
+	Ring *Ring `json:"ring,omitempty"`
 	// Samples lists the executables kept in the bundle's files/ directory, each in a file
 	// named by its SHA-256, which the reader checks like any data file.
 	Samples []Sample `json:"samples,omitempty"`
@@ -105,6 +107,10 @@ type FileEntry struct {
 	FirstTS  uint64 `json:"first_ts,omitempty"`
 	LastTS   uint64 `json:"last_ts,omitempty"`
 	Complete bool   `json:"complete"`
+	// StateRecords is the number of RecState records, stamped StateTS, that a ring's event
+	// segment (all but the first) holds: the state its replay starts from.
+	StateRecords uint64 `json:"state_records,omitempty"`
+	StateTS      uint64 `json:"state_ts,omitempty"`
 }
 
 // TotalLost returns the sum of Lost, saturated at math.MaxUint64 (a forged or corrupt

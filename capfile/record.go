@@ -22,6 +22,11 @@ const (
 	// SHA-256, as read at its exec or in the start snapshot. These records go to the
 	// bundle's "exes" data files, not to event segments (see Bundle.Executables).
 	RecExe RecordType = 4
+	// RecState is an event in RecEvent's encoding that describes the state (processes, fds,
+	// users, containers) at the start of a flight recorder's event segment, so that the
+	// segment replays without the ones before it. A replay that has those earlier segments
+	// skips it (see FileEntry.StateRecords).
+	RecState RecordType = 5
 )
 
 func (t RecordType) String() string {
@@ -34,6 +39,8 @@ func (t RecordType) String() string {
 		return "stats"
 	case RecExe:
 		return "exe"
+	case RecState:
+		return "state"
 	}
 	return fmt.Sprintf("type%d", uint16(t))
 }

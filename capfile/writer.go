@@ -22,9 +22,21 @@ type WriterOptions struct {
 	SakerVersion  string        // recorded in the manifest
 	// SignKey, when set, signs every rewrite of the manifest (manifest.sig, docs/FORMAT.md).
 	SignKey ed25519.PrivateKey
+	// RingBytes makes the bundle a flight recorder's ring: the oldest complete event
+	// segments are deleted to keep it within this many bytes, plus the segment being written
+	// (0: no ring). SegmentBytes then defaults to RingSegmentBytes(RingBytes).
+	RingBytes int64
+	// RingAge also deletes event segments whose last record is older than this (0: no limit).
+	RingAge time.Duration
+	// Tap, when set, is called with every record WriteRecord takes, under the writer's lock:
+	// it must not block, and the payload is only valid during the call.
+	Tap func(*Record)
 }
 
 func (o *WriterOptions) defaults() {
+	if o.SegmentBytes <= 0 && o.RingBytes > 0 {
+		o.SegmentBytes = RingSegmentBytes(o.RingBytes)
+	}
 	if o.SegmentBytes <= 0 {
 		o.SegmentBytes = 64 << 20
 	}
@@ -69,6 +81,13 @@ type Writer struct {
 	full     bool
 	manSHA   string // hex SHA-256 of the manifest last written
 
+	// Ring state (WriterOptions.RingBytes): starts tells the owner of new segments, and a
+	// segment whose state records are pending is not rotated (see SegmentStarts).
+	starts       chan int
+	statePending bool
+	stateTS      uint64 // state of the current segment (StateWritten)
+	stateRecs    uint64
+
 	stop chan struct{}
 	done chan struct{}
 }
@@ -97,6 +116,10 @@ func Create(dir string, opts WriterOptions) (*Writer, error) {
 		stop: make(chan struct{}), done: make(chan struct{})}
 	w.man = Manifest{FormatVersion: FormatVersion, SakerVersion: opts.SakerVersion,
 		Status: StatusRunning, Start: time.Now().UTC(), Counters: map[string]uint64{}}
+	if opts.RingBytes > 0 {
+		w.man.Ring = &Ring{MaxBytes: opts.RingBytes, MaxAgeNS: int64(opts.RingAge)}
+		w.starts = make(chan int, 1)
+	}
 	w.addAnchorLocked()
 	if err := w.rotateLocked(); err != nil {
 		return nil, err
@@ -150,6 +173,9 @@ func (w *Writer) WriteRecord(r Record) error {
 	}
 	w.bufLast = max(w.bufLast, r.TS)
 	w.buf = appendRecord(w.buf, &r)
+	if w.opts.Tap != nil {
+		w.opts.Tap(&r)
+	}
 	w.bufRecs++
 	if len(w.buf) >= w.opts.FlushBytes {
 		return w.flushLocked()
@@ -179,10 +205,20 @@ func (w *Writer) flushLocked() error {
 	if w.opts.MaxBytes > 0 && w.sizeLocked() >= w.opts.MaxBytes {
 		w.full = true
 	}
-	if w.seg.size >= w.opts.SegmentBytes || time.Since(w.segStart) >= w.opts.SegmentAge {
+	if (w.seg.size >= w.opts.SegmentBytes || time.Since(w.segStart) >= w.opts.SegmentAge) && !w.rotationHeldLocked() && !w.closing() {
 		return w.rotateLocked()
 	}
-	return nil
+	return w.trimLocked()
+}
+
+// closing says whether Close has begun: its last flush starts no new segment.
+func (w *Writer) closing() bool {
+	select {
+	case <-w.stop:
+		return true
+	default:
+		return false
+	}
 }
 
 func (w *Writer) failLocked(err error) error {
@@ -211,7 +247,7 @@ func (w *Writer) rotateLocked() error {
 		if err := w.seg.close(); err != nil {
 			return w.failLocked(fmt.Errorf("%s: %w", w.seg.name, err))
 		}
-		w.closed = append(w.closed, w.seg.entry("events", true))
+		w.closed = append(w.closed, w.eventsEntryLocked(true))
 		w.total += w.seg.size
 		w.seg = nil
 	}
@@ -222,13 +258,29 @@ func (w *Writer) rotateLocked() error {
 		return w.failLocked(fmt.Errorf("%s: %w", name, err))
 	}
 	w.seg, w.segStart = seg, time.Now()
-	return nil
+	w.stateTS, w.stateRecs, w.statePending = 0, 0, false
+	if w.starts != nil && w.seq > 1 {
+		w.statePending = true
+		select {
+		case <-w.starts: // the owner missed the previous one: only the current segment counts
+		default:
+		}
+		w.starts <- w.seq
+	}
+	return w.trimLocked()
+}
+
+// eventsEntryLocked returns the manifest entry of the current event segment.
+func (w *Writer) eventsEntryLocked(complete bool) FileEntry {
+	fe := w.seg.entry("events", complete)
+	fe.StateTS, fe.StateRecords = w.stateTS, w.stateRecs
+	return fe
 }
 
 func (w *Writer) filesLocked() []FileEntry {
 	files := append([]FileEntry{}, w.closed...)
 	if w.seg != nil {
-		files = append(files, w.seg.entry("events", false))
+		files = append(files, w.eventsEntryLocked(false))
 	}
 	for _, d := range w.data {
 		files = append(files, d.seg.entry(d.kind, false))
@@ -294,7 +346,7 @@ func (w *Writer) Close() error {
 		if err := w.seg.close(); err != nil {
 			_ = w.failLocked(err)
 		}
-		w.closed = append(w.closed, w.seg.entry("events", true))
+		w.closed = append(w.closed, w.eventsEntryLocked(true))
 		w.total += w.seg.size
 		w.seg = nil
 	}
