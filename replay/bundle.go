@@ -44,7 +44,7 @@ type BundleStats struct {
 // timestamps). It implements event.Clock with the manifest's clock anchors.
 type BundleSource struct {
 	Bundle *capfile.Bundle
-	rr     *capfile.RecordReader
+	rr     RecordSource
 	opts   BundleOptions
 	pend   reorderQueue
 	slabs  slabPool
@@ -54,7 +54,7 @@ type BundleSource struct {
 	lastTS uint64
 	num    uint64
 	eof    bool
-	byType [capfile.RecStats + 1]uint64 // records by known type; the rest in stats.ByType
+	byType [capfile.RecState + 1]uint64 // records by known type; the rest in stats.ByType
 	stats  BundleStats
 	// The start snapshot, queued before the first record is read (see queueSnapshot): the
 	// main pass skips the first snapLeft event records stamped snapTS.
@@ -125,6 +125,9 @@ const snapshotScan = 30 * time.Second
 // comes out at its own time, ahead of every later event, and the processes it describes
 // have their identity from their first event on, however the capture was scheduled.
 func (s *BundleSource) queueSnapshot() {
+	if s.queueState() {
+		return
+	}
 	want := s.Bundle.Manifest.Counters["snapshot_records"]
 	limit := uint64(snapshotScan)
 	if want > 0 {
@@ -170,6 +173,46 @@ func (s *BundleSource) queueSnapshot() {
 		s.push(r)
 	}
 	s.snapLeft = uint64(len(snap))
+}
+
+// queueState queues the state records of the bundle's first event segment when it has them
+// as its snapshot, and says whether it did: a flight recorder's ring deleted the segments
+// before it, and with them the start snapshot. The state records of later segments repeat
+// what the replay knows by then; the main pass skips them all.
+func (s *BundleSource) queueState() bool {
+	var first capfile.FileEntry
+	for _, f := range s.Bundle.Files() {
+		if f.Kind == "events" {
+			first = f
+			break
+		}
+	}
+	if first.StateRecords == 0 {
+		return false
+	}
+	rr := s.Bundle.LookAhead()
+	defer rr.Close()
+	var r capfile.Record
+	var n uint64
+	var firstTS uint64
+	for n < first.StateRecords {
+		if err := rr.Next(&r); err != nil {
+			break
+		}
+		if firstTS == 0 {
+			firstTS = r.TS
+		}
+		if r.TS > max(firstTS, first.StateTS)+uint64(snapshotScanCounted) {
+			break
+		}
+		if r.Type != capfile.RecState || r.TS != first.StateTS {
+			continue
+		}
+		r.Type = capfile.RecEvent
+		s.push(r)
+		n++
+	}
+	return true
 }
 
 // snapshotScanCounted bounds the look-ahead when the manifest counts the snapshot's records:
@@ -234,6 +277,9 @@ func (s *BundleSource) Next(e *event.Event) error {
 			s.byType[r.Type]++
 		} else {
 			s.stats.ByType[r.Type.String()]++
+		}
+		if r.Type == capfile.RecState {
+			continue // queued by queueState, or state the replay has from earlier segments
 		}
 		if r.Type != capfile.RecSensor && r.Type != capfile.RecEvent {
 			s.stats.Unknown++
