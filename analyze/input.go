@@ -281,6 +281,11 @@ func openBundle(dir string, opts InputOptions) (*Input, error) {
 		}
 	}
 	var dnsNames []string
+	ringWarn, ringNote := ringNotes(m, src.Bundle.Files())
+	in.Warnings = append(in.Warnings, ringWarn...)
+	if ringNote != nil {
+		in.notes = func() []string { return ringNote }
+	}
 	for _, fe := range src.Bundle.Files() {
 		if fe.Kind == "dns" {
 			dnsNames = append(dnsNames, fe.Name)

@@ -33,7 +33,7 @@ type Dropped struct {
 }
 
 // Freeze says who froze a ring, when, and why. A trigger rule's finding names its rule,
-// priority and output.
+// priority and output, and Reason says when the event was.
 type Freeze struct {
 	Time     time.Time `json:"time"`
 	By       string    `json:"by"` // "signal", "control" (saker capture --freeze) or "trigger"
@@ -41,8 +41,6 @@ type Freeze struct {
 	Rule     string    `json:"rule,omitempty"`
 	Priority string    `json:"priority,omitempty"`
 	Output   string    `json:"output,omitempty"`
-	// EventTS is the CLOCK_BOOTTIME time of the event that fired the trigger.
-	EventTS uint64 `json:"event_ts,omitempty"`
 }
 
 // RingSegmentBytes is the event-segment size a ring of ringBytes uses: an eighth of it, so

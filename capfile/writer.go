@@ -168,6 +168,9 @@ func (w *Writer) WriteRecord(r Record) error {
 	if w.full {
 		return ErrFull
 	}
+	if w.seg == nil {
+		return ErrClosed
+	}
 	if w.bufRecs == 0 || r.TS < w.bufFirst {
 		w.bufFirst = r.TS
 	}

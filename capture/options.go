@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"time"
+
+	"saker/capfile"
 )
 
 // Options configure one capture.
@@ -46,10 +48,36 @@ type Options struct {
 	SakerVersion string
 	// SignKey, when set, signs the bundle's manifest at every rewrite (manifest.sig).
 	SignKey ed25519.PrivateKey
+	// Ring makes the capture a flight recorder (see RingOptions); zero: an ordinary capture.
+	Ring RingOptions
+	// Freeze delivers requests to freeze a flight recorder's ring (SIGUSR1, a trigger rule's
+	// finding); requests also come from the bundle's FreezeRequestName file. Nil: none.
+	Freeze <-chan capfile.Freeze
+	// Tap, when set, receives every record the bundle takes (sensor, snapshot, state and
+	// container records) as it is written; it must not block and must copy what it keeps.
+	Tap func(*capfile.Record)
 	// Ready, when not nil, is closed once the sensor is attached and the /proc snapshot
 	// written: everything that happens afterwards is recorded.
 	Ready chan<- struct{}
 }
+
+// RingOptions configure a flight recorder: the bundle keeps the latest Bytes (and at most Age)
+// of events, deleting its oldest segments, until it is frozen; then recording goes on for
+// After and stops.
+type RingOptions struct {
+	Bytes int64
+	Age   time.Duration
+	// After is how long recording goes on once the ring is frozen (DefaultAfter when 0).
+	After time.Duration
+}
+
+// DefaultAfter is how long a frozen ring records before it stops, when RingOptions.After is 0.
+const DefaultAfter = 10 * time.Minute
+
+// FreezeRequestName is the file in a flight recorder's bundle directory that asks it to
+// freeze (saker capture --freeze DIR writes it). The recorder takes it only from root or its
+// own user, reads a reason of up to 256 bytes from it, and removes it.
+const FreezeRequestName = "freeze.request"
 
 // DefaultContainerdSocket is where containerd's API listens on Kubernetes nodes and Docker
 // hosts alike.

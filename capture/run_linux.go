@@ -55,8 +55,14 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer s.Close()
+	if o.Ring.Bytes < 0 || (o.Ring.Bytes == 0 && (o.Ring.Age != 0 || o.Ring.After != 0)) {
+		return errors.New("ring: a flight recorder needs a positive size")
+	}
+	if o.Ring.After == 0 {
+		o.Ring.After = DefaultAfter
+	}
 	w, err := capfile.Create(o.Dir, capfile.WriterOptions{MaxBytes: o.MaxBytes, SakerVersion: o.SakerVersion,
-		SignKey: o.SignKey})
+		SignKey: o.SignKey, RingBytes: o.Ring.Bytes, RingAge: o.Ring.Age, Tap: o.Tap})
 	if err != nil {
 		return err
 	}
@@ -118,6 +124,15 @@ func Run(ctx context.Context, o Options) error {
 		}
 		m.Counters["snapshot_records"] = c.snapshot.Load()
 	})
+
+	stopRing := func() {}
+	if o.Ring.Bytes > 0 {
+		stopState, stateDone := make(chan struct{}), make(chan struct{})
+		go stateLoop(w, meta, o.Status, stopState, stateDone)
+		stopRing = func() { close(stopState); <-stateDone }
+		fz := &freezer{w: w, dir: o.Dir, after: o.Ring.After, status: o.Status, stop: cancel}
+		go fz.loop(runCtx, o.Freeze)
+	}
 
 	var stopDNS func() []capfile.Fault
 	if o.NoDNS {
@@ -183,6 +198,7 @@ func Run(ctx context.Context, o Options) error {
 		m.Counters["lost"] = st.LostTotal()
 		c.exes.counters(m.Counters)
 	})
+	stopRing()
 	w.AddAnchor()
 	if err := w.Close(); err != nil && !errors.Is(err, capfile.ErrFull) {
 		errs = append(errs, fmt.Errorf("close bundle: %w", err))
@@ -211,7 +227,7 @@ var (
 )
 
 func isStop(err error) bool {
-	return errors.Is(err, errDuration) || errors.Is(err, errFull) || errors.Is(err, context.Canceled)
+	return errors.Is(err, errDuration) || errors.Is(err, errFull) || errors.Is(err, errAfter) || errors.Is(err, context.Canceled)
 }
 
 func stopReason(cause error) string {

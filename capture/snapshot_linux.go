@@ -21,6 +21,7 @@ import (
 
 // snapshotWriter writes snapshot events as capfile.RecEvent records stamped with one time.
 type snapshotWriter struct {
+	typ capfile.RecordType // RecEvent when zero
 	w   *capfile.Writer
 	ts  uint64
 	buf []byte
@@ -43,7 +44,11 @@ func (s *snapshotWriter) emit(kind string, args map[string]event.Arg) error {
 		}
 	}
 	s.buf = capfile.AppendEvent(s.buf[:0], &s.e)
-	if err := s.w.WriteRecord(capfile.Record{Type: capfile.RecEvent, Version: capfile.EventVersion, TS: s.ts, Payload: s.buf}); err != nil {
+	typ := s.typ
+	if typ == 0 {
+		typ = capfile.RecEvent
+	}
+	if err := s.w.WriteRecord(capfile.Record{Type: typ, Version: capfile.EventVersion, TS: s.ts, Payload: s.buf}); err != nil {
 		return err
 	}
 	s.n.Add(1)
@@ -56,7 +61,17 @@ func (s *snapshotWriter) emit(kind string, args map[string]event.Arg) error {
 // stamped ts. exe is called with every process that has an executable, for its hash.
 func writeSnapshot(ctx context.Context, w *capfile.Writer, ts uint64, n *atomic.Uint64, meta *containerMeta,
 	exe func(pid int, ts uint64, comm string)) error {
-	s := &snapshotWriter{w: w, ts: ts, n: n}
+	return (&snapshotWriter{w: w, ts: ts, n: n}).write(ctx, meta, exe)
+}
+
+// writeState records what writeSnapshot does as RecState records: the state a flight
+// recorder's new segment replays from.
+func writeState(ctx context.Context, w *capfile.Writer, ts uint64, n *atomic.Uint64, meta *containerMeta) error {
+	return (&snapshotWriter{typ: capfile.RecState, w: w, ts: ts, n: n}).write(ctx, meta, noExe)
+}
+
+func (s *snapshotWriter) write(ctx context.Context, meta *containerMeta, exe func(pid int, ts uint64, comm string)) error {
+	ts := s.ts
 	if err := s.users("/etc/passwd"); err != nil {
 		return err
 	}

@@ -27,21 +27,41 @@ type captureOptions struct {
 	keepTotal string
 	ctrd      string
 	signKey   string
+
+	ring        string
+	ringAge     string
+	after       string
+	triggerDir  string
+	triggerPrio string
+	noTrigger   bool
+	freeze      string
+	maxSizeSet  bool
 }
 
 func newCaptureCmd(s *streams) *cobra.Command {
 	o := &captureOptions{}
 	c := &cobra.Command{
-		Use:   "capture -o DIR",
+		Use:   "capture -o DIR | --freeze DIR",
 		Short: "Record syscalls and DNS packets on this host (root, Linux with BTF)",
 		Long: `capture records the syscalls that matter for process, file and network activity with
 eBPF, a snapshot of /proc at start, and DNS packets, into a capture bundle directory:
 zstd-compressed segments listed with their SHA-256 in manifest.json. Stop it with Ctrl-C
-(SIGINT) or SIGTERM; a capture killed harder stays readable up to its last flushed frame.`,
+(SIGINT) or SIGTERM; a capture killed harder stays readable up to its last flushed frame.
+
+With --ring SIZE it is a flight recorder: it records until stopped, deleting its oldest
+segments to keep the bundle within SIZE (and --ring-age), every segment carrying the state it
+needs to replay alone. SIGUSR1, 'saker capture --freeze DIR' (root) or the first finding of
+the trigger rules at or above --trigger-priority freezes it: nothing more is deleted, and
+recording stops --after later. The manifest says what was deleted and what froze it.`,
 		Example: `  saker capture -o /var/tmp/cap1 --duration 10m
-  saker capture -o /var/tmp/cap2 --max-size 2GB --snaplen 512 --no-dns`,
+  saker capture -o /var/tmp/cap2 --max-size 2GB --snaplen 512 --no-dns
+  saker capture -o /var/lib/saker/ring --ring 2GiB --ring-age 6h --after 10m
+  saker capture --freeze /var/lib/saker/ring`,
 		Args: usageArgs(cobra.NoArgs),
-		RunE: func(*cobra.Command, []string) error { return runCapture(s, o) },
+		RunE: func(c *cobra.Command, _ []string) error {
+			o.maxSizeSet = c.Flags().Changed("max-size")
+			return runCapture(s, o)
+		},
 	}
 	f := c.Flags()
 	f.StringVarP(&o.out, "output", "o", "", "bundle directory to create (must be empty or absent)")
@@ -54,11 +74,26 @@ zstd-compressed segments listed with their SHA-256 in manifest.json. Stop it wit
 	f.StringVar(&o.keepFile, "keep-max-file", "64MiB", "keep copies of executables changed during the capture or named like miners up to this size each (0: keep none)")
 	f.StringVar(&o.keepTotal, "keep-max-total", "256MiB", "keep at most this much of such executables in all (0: keep none)")
 	f.StringVar(&o.signKey, "sign-key", "", "sign the manifest with this ed25519 private key (PEM, PKCS#8, as `openssl genpkey -algorithm ed25519` writes)")
-	_ = c.MarkFlagRequired("output")
+	f.StringVar(&o.ring, "ring", "", "flight recorder: keep the latest SIZE of events, deleting the oldest segments, until frozen")
+	f.StringVar(&o.ringAge, "ring-age", "", "flight recorder: also delete segments older than this (e.g. 6h)")
+	f.StringVar(&o.after, "after", "10m", "flight recorder: record this long after a freeze, then stop")
+	f.StringVar(&o.triggerDir, "trigger-rules", "", "flight recorder: freeze on findings of these rules (FILE|DIR; default: saker's embedded rules)")
+	f.StringVar(&o.triggerPrio, "trigger-priority", "critical", "flight recorder: freeze on the first trigger finding at or above this priority")
+	f.BoolVar(&o.noTrigger, "no-trigger", false, "flight recorder: evaluate no trigger rules (freeze by SIGUSR1 or --freeze only)")
+	f.StringVar(&o.freeze, "freeze", "", "freeze the flight recorder recording into DIR, and return")
 	return c
 }
 
 func runCapture(s *streams, o *captureOptions) error {
+	if o.freeze != "" {
+		if o.out != "" {
+			return usageErrorf("--freeze DIR stands alone: it asks a running flight recorder to freeze")
+		}
+		return freezeRing(s, o.freeze)
+	}
+	if o.out == "" {
+		return usageErrorf("required flag \"output\" not set: pass -o DIR")
+	}
 	opts := capture.Options{Dir: o.out, Snaplen: o.snaplen, NoDNS: o.noDNS, Status: s.err, DockerSocket: o.docker,
 		ContainerdSocket: o.ctrd, SakerVersion: currentBuild().String()}
 	if o.signKey != "" {
@@ -98,9 +133,16 @@ func runCapture(s *streams, o *captureOptions) error {
 	if o.snaplen < 0 || o.snaplen > capture.MaxSnaplen {
 		return usageErrorf("--snaplen %d: want 0 to %d", o.snaplen, capture.MaxSnaplen)
 	}
+	rec, err := ringOptions(o, &opts)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return capture.Run(ctx, opts)
+	if rec == nil {
+		return capture.Run(ctx, opts)
+	}
+	return rec.run(ctx, s, opts)
 }
 
 // parseSize parses a byte count such as 1GB, 500MB, 2GiB or 1048576; 0 means no limit.
