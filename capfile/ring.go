@@ -68,7 +68,9 @@ func (w *Writer) Freeze(f Freeze) bool {
 // SegmentStarts delivers the sequence number of every event segment after the first when it
 // starts, for the owner to write the state records that make it replay on its own (see
 // StateWritten). The writer does not rotate again until StateWritten is called for it or the
-// segment grows to twice SegmentBytes. Nil when the writer keeps no ring.
+// segment grows to RingBytes; the ring's bound holds all the same, older segments being
+// deleted for it, and the window kept shrinks while the state is being written. Nil when the
+// writer keeps no ring.
 func (w *Writer) SegmentStarts() <-chan int { return w.starts }
 
 // StateWritten records that the current segment, number seq, holds n RecState records
@@ -84,7 +86,7 @@ func (w *Writer) StateWritten(seq int, ts uint64, n uint64) {
 
 // rotationHeldLocked says whether a pending state holds the current segment open.
 func (w *Writer) rotationHeldLocked() bool {
-	return w.statePending && w.seg.size < 2*w.opts.SegmentBytes
+	return w.statePending && w.seg.size < max(2*w.opts.SegmentBytes, w.opts.RingBytes)
 }
 
 // trimLocked deletes the oldest complete event segments while the bundle is larger than

@@ -50,6 +50,10 @@ func (o *WriterOptions) defaults() {
 		o.FlushBytes = 4 << 20
 	}
 	o.FlushBytes = min(o.FlushBytes, maxFrame-MaxRecordSize-recordHeader)
+	if o.RingBytes > 0 {
+		// Segments are cut at frames: small frames keep them near SegmentBytes.
+		o.FlushBytes = min(o.FlushBytes, max(int(o.SegmentBytes/2), 16<<10))
+	}
 	if o.MaxBytes > 0 {
 		// The cap is checked after each frame: small frames keep the overshoot small.
 		o.FlushBytes = min(o.FlushBytes, max(int(o.MaxBytes/4), 16<<10))

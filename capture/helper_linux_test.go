@@ -165,6 +165,25 @@ func helper(mode string, args []string) error {
 		}
 	case "dnsfault": // args: dir; see TestCaptureDNSFault
 		return dnsFault(args[0])
+	case "sleepminer": // args: port ...; prints its pid, connects to port and sends a Stratum login at the first line of stdin, then waits for stdin to close
+		fmt.Println(os.Getpid())
+		in := bufio.NewReader(os.Stdin)
+		if _, err := in.ReadString('\n'); err != nil {
+			return err
+		}
+		port, _ := strconv.Atoi(args[0])
+		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+		if err != nil {
+			return err
+		}
+		if err := syscall.Connect(fd, &syscall.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+			return err
+		}
+		if _, err := syscall.Write(fd, []byte(`{"id":1,"method":"login","params":{"login":"wallet","agent":"XMRig/6.21.0"}}`+"\n")); err != nil {
+			return err
+		}
+		io.Copy(io.Discard, in)
+		return nil
 	case "spin": // a busy loop until killed
 		for {
 		}

@@ -39,6 +39,10 @@ func stateLoop(w *capfile.Writer, meta *containerMeta, status io.Writer, stop <-
 				fmt.Fprintf(status, "saker: warning: state of segment %d: %v\n", seq, err)
 			}
 			w.StateWritten(seq, ts, n.Load())
+			w.UpdateManifest(func(m *capfile.Manifest) {
+				m.Counters["state_records"] += n.Load()
+				m.Counters["state_ns"] += capfile.Boottime() - ts
+			})
 		}
 	}
 }
