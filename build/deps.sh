@@ -5,7 +5,7 @@
 # iproute2 builds the attack lab's network namespaces, curl, make, ed, chattr and nsenter play
 # parts in its kill-chain scenarios, containerd, runc and dockerd are the
 # real runtimes the container tests start on private sockets, busybox-static is what their
-# images are made of). Nothing here starts a daemon: the tests start and stop their own.
+# images are made of, systemd's systemd-analyze checks deploy/'s unit). Nothing here starts a daemon: the tests start and stop their own.
 # Without root, or without apt-get, it only reports what is missing; the tests that need a
 # missing tool skip and name it.
 set -eu
@@ -34,6 +34,8 @@ have chattr   || need="$need e2fsprogs"
 have nsenter  || need="$need util-linux"
 # OpenSSL makes the key files of signed captures and checks saker's manifest signatures.
 have openssl  || need="$need openssl"
+# The flight recorder's systemd unit is checked with systemd-analyze verify (deploy/).
+have systemd-analyze || need="$need systemd"
 
 if [ -z "$need" ]; then
 	exit 0

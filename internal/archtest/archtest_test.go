@@ -17,6 +17,7 @@ const module = "saker"
 var allowed = map[string][]string{
 	"event":            {},
 	"cgroups":          {},
+	"deploy":           {},
 	"capfile":          {"event"},
 	"rules":            {"event"},
 	"github":           {"event"},
