@@ -61,6 +61,7 @@ type BundleSource struct {
 	snapTS   uint64
 	snapLeft uint64
 	exes     map[exeKey]*capfile.Executable
+	now      func() uint64 // the live clock of a stream source (NewStreamSource), for ErrIdle
 }
 
 type exeKey struct {
@@ -268,6 +269,9 @@ func (s *BundleSource) Next(e *event.Event) error {
 		var r capfile.Record
 		if err := s.rr.Next(&r); err == io.EOF {
 			s.eof = true
+			continue
+		} else if errors.Is(err, ErrIdle) && s.now != nil {
+			s.maxTS = max(s.maxTS, s.now())
 			continue
 		} else if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"errors"
 	"time"
 
 	"saker/capfile"
@@ -12,6 +13,11 @@ type RecordSource interface {
 	Next(*capfile.Record) error
 	Close() error
 }
+
+// ErrIdle is what a live RecordSource returns from Next when no record came for a while: the
+// stream source then takes the capture clock's now (capfile.Boottime) as the latest time
+// seen, so that the records it holds for reordering come out on a quiet host too.
+var ErrIdle = errors.New("no record for a while")
 
 // NewStreamSource replays records as they come from rs (a live capture) with m's clock
 // anchors: it decodes and reorders them like a bundle's, without a bundle's look-ahead for the
@@ -27,5 +33,5 @@ func NewStreamSource(rs RecordSource, m *capfile.Manifest, opts BundleOptions) *
 		opts.MaxPending = 1 << 16
 	}
 	return &BundleSource{Bundle: &capfile.Bundle{Manifest: m, Verified: true}, rr: rs, opts: opts,
-		stats: BundleStats{ByType: map[string]uint64{}}}
+		stats: BundleStats{ByType: map[string]uint64{}}, now: capfile.Boottime}
 }

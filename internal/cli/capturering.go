@@ -210,15 +210,30 @@ func (l *liveRecords) tap(r *capfile.Record) {
 // close ends the records: the capture stopped and taps no more.
 func (l *liveRecords) close() { l.once.Do(func() { close(l.ch) }) }
 
-// Next implements replay.RecordSource.
+// Next implements replay.RecordSource: it returns replay.ErrIdle when no record came for
+// idleAfter, so that the replay yields what it holds on a quiet host.
 func (l *liveRecords) Next(r *capfile.Record) error {
-	x, ok := <-l.ch
+	var x capfile.Record
+	var ok bool
+	select {
+	case x, ok = <-l.ch:
+	default: // none queued: wait, with a timer only then
+		t := time.NewTimer(idleAfter)
+		defer t.Stop()
+		select {
+		case x, ok = <-l.ch:
+		case <-t.C:
+			return replay.ErrIdle
+		}
+	}
 	if !ok {
 		return io.EOF
 	}
 	*r = x
 	return nil
 }
+
+const idleAfter = 250 * time.Millisecond
 
 // Close implements replay.RecordSource.
 func (l *liveRecords) Close() error { return nil }

@@ -77,6 +77,9 @@ func TestFlightRecorderSignal(t *testing.T) {
 	requireSensor(t)
 	dir := filepath.Join(t.TempDir(), "ring")
 	done := startRecorder(t, dir, "--ring", "4MiB", "--after", "1s", "--no-trigger")
+	if out, err := exec.Command("/bin/sh", "-c", "cat /dev/null").CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
 	if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
 	}
