@@ -171,3 +171,31 @@ func TestFlightRecorderTrigger(t *testing.T) {
 		t.Errorf("analyze does not report the trigger:\n%s", stderr)
 	}
 }
+
+// TestCaptureRingUsage: the flight recorder's flags are checked before anything starts.
+func TestCaptureRingUsage(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-o", dir + "/a", "--ring-age", "1h"}, "need --ring"},
+		{[]string{"-o", dir + "/a", "--ring", "100KB"}, "at least 1MiB"},
+		{[]string{"-o", dir + "/a", "--ring", "1GiB", "--after", "soon"}, "--after"},
+		{[]string{"-o", dir + "/a", "--ring", "1GiB", "--max-size", "512MiB"}, "must be larger than --ring"},
+		{[]string{"-o", dir + "/a", "--ring", "1GiB", "--trigger-priority", "loud"}, "--trigger-priority"},
+		{[]string{"-o", dir + "/a", "--ring", "1GiB", "--no-trigger", "--trigger-rules", dir}, "exclude each other"},
+		{[]string{"--freeze", dir, "-o", dir + "/a"}, "stands alone"},
+		{nil, "output"},
+	} {
+		code, _, stderr := runCLI(t, append([]string{"capture"}, c.args...)...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("capture %v: exit %d, %q; want usage error with %q", c.args, code, stderr, c.want)
+		}
+	}
+	// --freeze of a directory that is no running recorder says so.
+	code, _, stderr := runCLI(t, "capture", "--freeze", dir)
+	if code != 1 || !strings.Contains(stderr, "manifest.json") {
+		t.Errorf("--freeze of an empty directory: exit %d, %q", code, stderr)
+	}
+}
