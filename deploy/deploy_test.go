@@ -298,7 +298,7 @@ func TestUnitCommandWithItsCapabilities(t *testing.T) {
 	full = append(full, "--duration", "3s")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, setpriv, full...).CombinedOutput()
+	out, err := runWithActivity(ctx, setpriv, full...)
 	if err != nil {
 		var ee *exec.ExitError
 		errors.As(err, &ee)
@@ -327,8 +327,29 @@ func TestUnitCommandWithItsCapabilities(t *testing.T) {
 		}
 	}
 	// Without them the same command fails: the test can tell.
-	out, err = exec.CommandContext(ctx, setpriv, append([]string{"--bounding-set", "-all", "--inh-caps", "-all"}, full[4:]...)...).CombinedOutput()
+	out, err = runWithActivity(ctx, setpriv, append([]string{"--bounding-set", "-all", "--inh-caps", "-all"}, full[4:]...)...)
 	if err == nil {
 		t.Errorf("the recorder ran with no capabilities at all:\n%s", out)
+	}
+}
+
+// runWithActivity runs name with args and, until it ends, a short process every 100 ms, so
+// that a recorder has events to record on a quiet host.
+func runWithActivity(ctx context.Context, name string, args ...string) ([]byte, error) {
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	for {
+		select {
+		case err := <-done:
+			return out.Bytes(), err
+		case <-time.After(100 * time.Millisecond):
+			exec.Command("/bin/cat", "/dev/null").Run()
+		}
 	}
 }
