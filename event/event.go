@@ -26,11 +26,27 @@ type Event struct {
 	TID uint32
 	// Res is the syscall's return value: a negative errno on failure. Meta kinds leave it 0.
 	Res int64
+	// Flags say how the call entered the kernel (FlagIOUring, FlagIA32); zero for an
+	// ordinary 64-bit system call and for every event of foreign formats.
+	Flags Flags
 	// NArgs is the number of valid entries of Args; it equals len(Kind.Params()) for events
 	// that sources produce, and is smaller only for sources that lost trailing parameters.
 	NArgs uint8
 	Args  [MaxArgs]Arg
 }
+
+// Flags are bits of Event.Flags.
+type Flags uint8
+
+const (
+	// FlagIOUring marks an event the kernel performed for an io_uring request: the process
+	// submitted the operation (IORING_OP_CONNECT, IORING_OP_SEND...) instead of making the
+	// system call whose kind the event has.
+	FlagIOUring Flags = 1 << iota
+	// FlagIA32 marks a 32-bit system call (int 0x80 or the ia32 compat entry) on a 64-bit
+	// kernel, decoded with the ia32 numbering.
+	FlagIA32
+)
 
 // Arg is one parameter value. Its meaning comes from the schema: integer types (int, uint, fd,
 // pid, uid, gid, mode, flags, enum) use Int, the others (string, path, bytes, list, sockaddr,
@@ -45,7 +61,7 @@ type Arg struct {
 // are kept empty by Reset and SetArgs, so only the used ones need clearing.
 func (e *Event) Reset() {
 	n := e.NArgs
-	e.TS, e.Num, e.Kind, e.CPU, e.PID, e.TID, e.Res, e.NArgs = 0, 0, KindUnknown, 0, 0, 0, 0, 0
+	e.TS, e.Num, e.Kind, e.CPU, e.PID, e.TID, e.Res, e.Flags, e.NArgs = 0, 0, KindUnknown, 0, 0, 0, 0, 0, 0
 	for i := range n {
 		e.Args[i] = Arg{Bytes: e.Args[i].Bytes[:0]}
 	}
