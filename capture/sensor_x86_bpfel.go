@@ -38,7 +38,8 @@ type sensorSensorConf struct {
 	RetTuple   uint8
 	FailOnly   uint8
 	DupOnly    uint8
-	Pad        [5]uint8
+	AddrSize   uint8
+	Pad        [4]uint8
 }
 
 type sensorSensorExec struct {
@@ -84,15 +85,15 @@ type sensorSensorFork struct {
 }
 
 type sensorSensorHdr struct {
-	_    structs.HostLayout
-	Ts   uint64
-	Pid  uint32
-	Tid  uint32
-	Type uint16
-	Cpu  uint16
-	Nr   uint32
-	Len  uint32
-	Pad  uint32
+	_     structs.HostLayout
+	Ts    uint64
+	Pid   uint32
+	Tid   uint32
+	Type  uint16
+	Cpu   uint16
+	Nr    uint32
+	Len   uint32
+	Flags uint32
 }
 
 type sensorSensorSyscall struct {
@@ -112,27 +113,43 @@ type sensorSensorTuple struct {
 	Raddr  [16]uint8
 }
 
+type sensorUringPaths struct {
+	_ structs.HostLayout
+	P [2][4096]uint8
+}
+
+type sensorUringReq struct {
+	_     structs.HostLayout
+	Fd    int32
+	Flags uint32
+}
+
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	sensorMapEvents        = "events"
-	sensorMapLost          = "lost"
-	sensorMapScratch       = "scratch"
-	sensorMapWanted        = "wanted"
-	sensorProgSchedExec    = "sched_exec"
-	sensorProgSchedExit    = "sched_exit"
-	sensorProgSchedFork    = "sched_fork"
-	sensorProgSysExit      = "sys_exit"
-	sensorVarSelfTgid      = "self_tgid"
-	sensorVarSnaplen       = "snaplen"
-	sensorVarUnusedBlob    = "unused_blob"
-	sensorVarUnusedExec    = "unused_exec"
-	sensorVarUnusedExit    = "unused_exit"
-	sensorVarUnusedFork    = "unused_fork"
-	sensorVarUnusedSyscall = "unused_syscall"
-	sensorVarUnusedTuple   = "unused_tuple"
-	sensorVarWakeupBytes   = "wakeup_bytes"
+	sensorMapEvents         = "events"
+	sensorMapLost           = "lost"
+	sensorMapScratch        = "scratch"
+	sensorMapUringPaths     = "uring_paths"
+	sensorMapUringReqs      = "uring_reqs"
+	sensorMapWanted         = "wanted"
+	sensorMapWanted32       = "wanted32"
+	sensorProgSchedExec     = "sched_exec"
+	sensorProgSchedExit     = "sched_exit"
+	sensorProgSchedFork     = "sched_fork"
+	sensorProgSysExit       = "sys_exit"
+	sensorProgUringComplete = "uring_complete"
+	sensorProgUringSubmit   = "uring_submit"
+	sensorVarSelfTgid       = "self_tgid"
+	sensorVarSnaplen        = "snaplen"
+	sensorVarUnusedBlob     = "unused_blob"
+	sensorVarUnusedExec     = "unused_exec"
+	sensorVarUnusedExit     = "unused_exit"
+	sensorVarUnusedFork     = "unused_fork"
+	sensorVarUnusedSyscall  = "unused_syscall"
+	sensorVarUnusedTuple    = "unused_tuple"
+	sensorVarWakeupBytes    = "wakeup_bytes"
 )
 
 // loadSensor returns the embedded CollectionSpec for sensor.
@@ -177,20 +194,25 @@ type sensorSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type sensorProgramSpecs struct {
-	SchedExec *ebpf.ProgramSpec `ebpf:"sched_exec"`
-	SchedExit *ebpf.ProgramSpec `ebpf:"sched_exit"`
-	SchedFork *ebpf.ProgramSpec `ebpf:"sched_fork"`
-	SysExit   *ebpf.ProgramSpec `ebpf:"sys_exit"`
+	SchedExec     *ebpf.ProgramSpec `ebpf:"sched_exec"`
+	SchedExit     *ebpf.ProgramSpec `ebpf:"sched_exit"`
+	SchedFork     *ebpf.ProgramSpec `ebpf:"sched_fork"`
+	SysExit       *ebpf.ProgramSpec `ebpf:"sys_exit"`
+	UringComplete *ebpf.ProgramSpec `ebpf:"uring_complete"`
+	UringSubmit   *ebpf.ProgramSpec `ebpf:"uring_submit"`
 }
 
 // sensorMapSpecs contains maps before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type sensorMapSpecs struct {
-	Events  *ebpf.MapSpec `ebpf:"events"`
-	Lost    *ebpf.MapSpec `ebpf:"lost"`
-	Scratch *ebpf.MapSpec `ebpf:"scratch"`
-	Wanted  *ebpf.MapSpec `ebpf:"wanted"`
+	Events     *ebpf.MapSpec `ebpf:"events"`
+	Lost       *ebpf.MapSpec `ebpf:"lost"`
+	Scratch    *ebpf.MapSpec `ebpf:"scratch"`
+	UringPaths *ebpf.MapSpec `ebpf:"uring_paths"`
+	UringReqs  *ebpf.MapSpec `ebpf:"uring_reqs"`
+	Wanted     *ebpf.MapSpec `ebpf:"wanted"`
+	Wanted32   *ebpf.MapSpec `ebpf:"wanted32"`
 }
 
 // sensorVariableSpecs contains global variables before they are loaded into the kernel.
@@ -228,10 +250,13 @@ func (o *sensorObjects) Close() error {
 //
 // It can be passed to loadSensorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type sensorMaps struct {
-	Events  *ebpf.Map `ebpf:"events"`
-	Lost    *ebpf.Map `ebpf:"lost"`
-	Scratch *ebpf.Map `ebpf:"scratch"`
-	Wanted  *ebpf.Map `ebpf:"wanted"`
+	Events     *ebpf.Map `ebpf:"events"`
+	Lost       *ebpf.Map `ebpf:"lost"`
+	Scratch    *ebpf.Map `ebpf:"scratch"`
+	UringPaths *ebpf.Map `ebpf:"uring_paths"`
+	UringReqs  *ebpf.Map `ebpf:"uring_reqs"`
+	Wanted     *ebpf.Map `ebpf:"wanted"`
+	Wanted32   *ebpf.Map `ebpf:"wanted32"`
 }
 
 func (m *sensorMaps) Close() error {
@@ -239,7 +264,10 @@ func (m *sensorMaps) Close() error {
 		m.Events,
 		m.Lost,
 		m.Scratch,
+		m.UringPaths,
+		m.UringReqs,
 		m.Wanted,
+		m.Wanted32,
 	)
 }
 
@@ -262,10 +290,12 @@ type sensorVariables struct {
 //
 // It can be passed to loadSensorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type sensorPrograms struct {
-	SchedExec *ebpf.Program `ebpf:"sched_exec"`
-	SchedExit *ebpf.Program `ebpf:"sched_exit"`
-	SchedFork *ebpf.Program `ebpf:"sched_fork"`
-	SysExit   *ebpf.Program `ebpf:"sys_exit"`
+	SchedExec     *ebpf.Program `ebpf:"sched_exec"`
+	SchedExit     *ebpf.Program `ebpf:"sched_exit"`
+	SchedFork     *ebpf.Program `ebpf:"sched_fork"`
+	SysExit       *ebpf.Program `ebpf:"sys_exit"`
+	UringComplete *ebpf.Program `ebpf:"uring_complete"`
+	UringSubmit   *ebpf.Program `ebpf:"uring_submit"`
 }
 
 func (p *sensorPrograms) Close() error {
@@ -274,6 +304,8 @@ func (p *sensorPrograms) Close() error {
 		p.SchedExit,
 		p.SchedFork,
 		p.SysExit,
+		p.UringComplete,
+		p.UringSubmit,
 	)
 }
 

@@ -101,4 +101,8 @@ var syscalls = []syscallConf{
 	sc(323, "userfaultfd", sensorSensorConf{}),
 	sc(62, "kill", sensorSensorConf{}),
 	sc(234, "tgkill", sensorSensorConf{}),
+	// io_uring_params' first six fields (entries, flags, features...), as the call leaves them.
+	sc(425, "io_uring_setup", sensorSensorConf{AddrArg: 2, AddrSize: 24}),
+	sc(426, "io_uring_enter", sensorSensorConf{}),
+	sc(427, "io_uring_register", sensorSensorConf{}),
 }

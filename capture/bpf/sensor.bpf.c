@@ -28,6 +28,15 @@ _Static_assert(MAX_ENV <= MAX_SNAP, "put_user_bytes keeps at most MAX_SNAP bytes
 #define AF_INET6 10
 #define NR_CLONE 56
 #define NR_CLONE3 435
+#define NR_SENDMMSG 307
+#define NR_RECVMMSG 299
+/* ia32 numbers (arch/x86/entry/syscalls/syscall_32.tbl) the programs need. */
+#define NR32_CLONE 120
+#define NR32_CLONE3 435
+#define NR32_RECVMMSG 337
+#define NR32_SENDMMSG 345
+#define NR32_RECVMMSG_TIME64 417
+#define TS_COMPAT 0x0002 /* thread_info.status: the current syscall came through the ia32 entry */
 
 /* Older kernel layouts, matched by CO-RE flavor (the ___suffix is ignored). */
 struct inode___pre611 {
@@ -62,6 +71,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sensor_conf);
 } wanted SEC(".maps");
+
+/* The same for ia32 (compat) syscalls, indexed by their ia32 numbers. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NR_SYSCALLS);
+	__type(key, __u32);
+	__type(value, struct sensor_conf);
+} wanted32 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -124,7 +141,15 @@ static __always_inline void fill_hdr(__u8 *b, __u16 type, __u32 nr, __u64 id)
 	h->type = type;
 	h->cpu = bpf_get_smp_processor_id();
 	h->nr = nr;
-	h->pad = 0;
+	h->flags = 0;
+}
+
+/* in_ia32 says whether the current syscall entered through int 0x80 or the ia32 compat
+ * entry: then its number is an ia32 number and its arguments are in ebx, ecx, edx, esi, edi
+ * and ebp. */
+static __always_inline bool in_ia32(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, thread_info.status) & TS_COMPAT;
 }
 
 /* blob_start writes a blob header at off and returns the offset of its data, or 0 when the
@@ -220,13 +245,13 @@ static __always_inline bool ctl_file(struct file *f)
 	return true;
 }
 
-__attribute__((noinline)) __u32 put_tuple(struct scratch *s, __u32 off, __u8 tag, __u64 fd)
+/* put_sk_tuple writes the tuple of socket skp (a struct sock pointer; 0 writes nothing). */
+__attribute__((noinline)) __u32 put_sk_tuple(struct scratch *s, __u32 off, __u8 tag, __u64 skp)
 {
 	if (!s)
 		return off;
 	__u8 *b = s->b;
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct sock *sk = file_sock(fd_file(t, fd));
+	struct sock *sk = (struct sock *)skp;
 	if (!sk)
 		return off;
 	__u32 d = blob_start(b, off, tag);
@@ -246,6 +271,17 @@ __attribute__((noinline)) __u32 put_tuple(struct scratch *s, __u32 off, __u8 tag
 		bpf_core_read(tp->raddr, 16, &sk->__sk_common.skc_v6_daddr);
 	}
 	return blob_end(b, d, d + sizeof(*tp));
+}
+
+static __always_inline __u32 put_tuple(struct scratch *s, __u32 off, __u8 tag, __u64 fd)
+{
+	return put_sk_tuple(s, off, tag, (__u64)file_sock(fd_file(bpf_get_current_task_btf(), fd)));
+}
+
+/* put_file_tuple writes the BLOB_TUPLE of f when it is a socket. */
+static __always_inline __u32 put_file_tuple(struct scratch *s, __u32 off, struct file *f)
+{
+	return put_sk_tuple(s, off, BLOB_TUPLE, (__u64)file_sock(f));
 }
 
 
@@ -280,6 +316,57 @@ __attribute__((noinline)) __u32 put_msg(struct scratch *s, __u32 off, __u64 msg,
 	return put_user_bytes(s, off, BLOB_DATA, (__u64)iv.iov_base, n < snaplen ? n : snaplen);
 }
 
+/* The ia32 layouts of struct msghdr and struct iovec (compat_msghdr, compat_iovec). */
+struct msghdr32 {
+	__u32 name;
+	__s32 namelen;
+	__u32 iov;
+	__u32 iovlen;
+	__u32 control;
+	__u32 controllen;
+	__u32 flags;
+};
+
+struct iovec32 {
+	__u32 base;
+	__u32 len;
+};
+
+/* put_iov writes the payload of the first element of the iovec array at p, of the 64-bit
+ * layout or, with ia32, of the 32-bit one. */
+static __always_inline __u32 put_iov(struct scratch *s, __u32 off, __u64 p, __s64 ret, bool ia32)
+{
+	__u64 base, len;
+	if (ia32) {
+		struct iovec32 iv = {};
+		if (bpf_probe_read_user(&iv, sizeof(iv), (void *)p))
+			return off;
+		base = iv.base;
+		len = iv.len;
+	} else {
+		struct iovec iv = {};
+		if (bpf_probe_read_user(&iv, sizeof(iv), (void *)p))
+			return off;
+		base = (__u64)iv.iov_base;
+		len = iv.iov_len;
+	}
+	__u64 n = len < (__u64)ret ? len : (__u64)ret;
+	return put_user_bytes(s, off, BLOB_DATA, base, n < snaplen ? n : snaplen);
+}
+
+__attribute__((noinline)) __u32 put_msg32(struct scratch *s, __u32 off, __u64 msg, __s64 ret)
+{
+	struct msghdr32 m = {};
+	if (bpf_probe_read_user(&m, sizeof(m), (void *)msg))
+		return off;
+	if (m.name && m.namelen > 0)
+		off = put_user_bytes(s, off, BLOB_SOCKADDR, m.name,
+				     m.namelen > MAX_SOCKADDR ? MAX_SOCKADDR : m.namelen);
+	if (ret <= 0 || !m.iov || !m.iovlen)
+		return off;
+	return put_iov(s, off, m.iov, ret, true);
+}
+
 /* sys_exit records a wanted syscall at its exit, with its arguments read back from the
  * user registers saved at entry: x86_64 syscalls leave di, si, dx, r10, r8 and r9 as the
  * caller set them (a successful execve replaces them, but only failed ones are recorded here),
@@ -294,7 +381,14 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (id >= NR_SYSCALLS)
 		return 0;
 	__u32 nr = id;
-	struct sensor_conf *c = bpf_map_lookup_elem(&wanted, &nr);
+	/* A 32-bit syscall (ia32 compat entry, int 0x80) has its own numbering and registers:
+	 * read with the x86_64 table it would be lost or misreported. */
+	bool ia32 = in_ia32(bpf_get_current_task_btf());
+	struct sensor_conf *c;
+	if (ia32)
+		c = bpf_map_lookup_elem(&wanted32, &nr);
+	else
+		c = bpf_map_lookup_elem(&wanted, &nr);
 	if (!c || !c->enabled)
 		return 0;
 	__u64 pt = bpf_get_current_pid_tgid();
@@ -303,12 +397,21 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (c->fail_only && ret >= 0)
 		return 0;
 	__u64 args[6];
-	args[0] = regs->di;
-	args[1] = regs->si;
-	args[2] = regs->dx;
-	args[3] = regs->r10;
-	args[4] = regs->r8;
-	args[5] = regs->r9;
+	if (ia32) {
+		args[0] = (__u32)regs->bx;
+		args[1] = (__u32)regs->cx;
+		args[2] = (__u32)regs->dx;
+		args[3] = (__u32)regs->si;
+		args[4] = (__u32)regs->di;
+		args[5] = (__u32)regs->bp;
+	} else {
+		args[0] = regs->di;
+		args[1] = regs->si;
+		args[2] = regs->dx;
+		args[3] = regs->r10;
+		args[4] = regs->r8;
+		args[5] = regs->r9;
+	}
 	if (c->dup_only && args[1] != 0 && args[1] != 1030)
 		return 0;
 	/* read/write and friends are recorded on sockets and control files only. The fd is
@@ -325,6 +428,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__u8 *b = s->b;
 	fill_hdr(b, REC_SYSCALL, nr, pt);
 	struct sensor_syscall *r = (void *)b;
+	if (ia32)
+		r->h.flags = HDR_IA32;
 	r->ret = ret;
 	__builtin_memcpy(r->args, args, sizeof(args));
 	__u32 off = sizeof(*r);
@@ -344,7 +449,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		off = put_tuple(s, off, BLOB_RTUPLE, ret);
 	if (c->addr_arg) {
 		__u64 addr = argn(args, c->addr_arg);
-		__u64 alen = c->addrlen_arg ? argn(args, c->addrlen_arg) : 0;
+		__u64 alen = c->addrlen_arg ? argn(args, c->addrlen_arg) : c->addr_size;
 		if (c->addrlen_ptr) {
 			__u32 v = 0;
 			if (!alen || bpf_probe_read_user(&v, sizeof(v), (void *)alen))
@@ -363,20 +468,21 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 					     (__u64)ret < snaplen ? (__u64)ret : snaplen);
 		break;
 	case DATA_IOV:
-		if (ret > 0) {
-			struct iovec iv = {};
-			if (!bpf_probe_read_user(&iv, sizeof(iv), (void *)args[1])) {
-				__u64 n = iv.iov_len < (__u64)ret ? iv.iov_len : (__u64)ret;
-				off = put_user_bytes(s, off, BLOB_DATA, (__u64)iv.iov_base,
-						     n < snaplen ? n : snaplen);
-			}
-		}
+		if (ret > 0)
+			off = put_iov(s, off, args[1], ret, ia32);
 		break;
-	case DATA_MSG:
+	case DATA_MSG: {
 		/* sendmmsg/recvmmsg return a message count: keep the first message's first
 		 * iovec up to snaplen. */
-		off = put_msg(s, off, args[1], nr == 299 || nr == 307 ? (ret > 0 ? snaplen : 0) : ret);
+		bool mmsg = ia32 ? nr == NR32_SENDMMSG || nr == NR32_RECVMMSG || nr == NR32_RECVMMSG_TIME64 :
+				   nr == NR_SENDMMSG || nr == NR_RECVMMSG;
+		__s64 n = mmsg ? (ret > 0 ? snaplen : 0) : ret;
+		if (ia32)
+			off = put_msg32(s, off, args[1], n);
+		else
+			off = put_msg(s, off, args[1], n);
 		break;
+	}
 	case DATA_FDS:
 		if (ret == 0)
 			off = put_user_bytes(s, off, BLOB_FDS, args[0], 8);
@@ -521,6 +627,8 @@ int BPF_PROG(sched_exec, struct task_struct *t, pid_t old_pid, struct linux_binp
 	__u8 *b = s->b;
 	fill_hdr(b, REC_EXEC, current_nr(t), pt);
 	struct sensor_exec *e = (void *)b;
+	if (in_ia32(t))
+		e->h.flags = HDR_IA32;
 	e->ppid = BPF_CORE_READ(t, real_parent, tgid);
 	const struct cred *cr = BPF_CORE_READ(t, real_cred);
 	e->uid = BPF_CORE_READ(cr, uid.val);
@@ -614,15 +722,18 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 nr = current_nr(cur);
 	fill_hdr(b, REC_FORK, nr, pt);
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
-	__u64 a0 = BPF_CORE_READ(regs, di);
-	if (nr == NR_CLONE)
+	bool ia32 = in_ia32(cur);
+	__u64 a0 = ia32 ? (__u32)BPF_CORE_READ(regs, bx) : BPF_CORE_READ(regs, di);
+	if (nr == (ia32 ? NR32_CLONE : NR_CLONE))
 		f.clone_flags = a0;
-	else if (nr == NR_CLONE3)
+	else if (nr == (ia32 ? NR32_CLONE3 : NR_CLONE3))
 		bpf_probe_read_user(&f.clone_flags, sizeof(f.clone_flags), (void *)a0);
 	f.child_pid = BPF_CORE_READ(child, tgid);
 	f.child_tid = BPF_CORE_READ(child, pid);
 	bpf_get_current_comm(f.comm, sizeof(f.comm));
 	struct sensor_fork *r = (void *)b;
+	if (ia32)
+		r->h.flags = HDR_IA32;
 	r->child_pid = f.child_pid;
 	r->child_tid = f.child_tid;
 	r->clone_flags = f.clone_flags;
@@ -647,5 +758,349 @@ int BPF_PROG(sched_exit, struct task_struct *t, bool group_dead)
 	x->code = BPF_CORE_READ(t, exit_code);
 	x->pad = 0;
 	emit(b, sizeof(*x));
+	return 0;
+}
+
+/* ---- io_uring ----------------------------------------------------------------------------
+ * A process can open, connect, send and receive through io_uring requests without making the
+ * system calls the programs above see. These two programs record the requests that matter to
+ * the rules as the system call each stands for: at submission (io_uring_submit_req, after the
+ * kernel prepared the request) they note what the completion can no longer read (the fd
+ * number, and the paths, which the kernel frees before completing); at completion
+ * (io_uring_complete) they write a REC_SYSCALL record with the x86_64 number of that system
+ * call, the request's arguments, its result and HDR_IO_URING. Completions posted without a
+ * request (the intermediate results of multishot requests) and requests submitted before the
+ * capture started are not recorded. */
+
+#define URING_REQS 4096 /* requests in flight at once that the sensor follows */
+#define URING_PATHS 64  /* path requests (open, rename, unlink) in flight at once */
+#define O_LARGEFILE 0100000
+
+/* What a request's submission tells its completion. */
+struct uring_req {
+	__s32 fd;
+	__u32 flags; /* HDR_FIXED_FILE */
+};
+
+struct uring_paths {
+	__u8 p[2][MAX_STR];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, URING_REQS);
+	__type(key, __u64); /* the request's address */
+	__type(value, struct uring_req);
+} uring_reqs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, URING_PATHS);
+	__type(key, __u64);
+	__type(value, struct uring_paths);
+} uring_paths SEC(".maps");
+
+/* uring_nr returns the x86_64 number of the system call an io_uring opcode stands for, or 0
+ * for opcodes the sensor does not record (0 is read, which IORING_OP_READ maps to, but only
+ * on sockets: uring_wanted tells). */
+static __always_inline __s32 uring_nr(__u8 op)
+{
+	switch (op) {
+	case IORING_OP_READ:
+	case IORING_OP_READ_FIXED:
+		return 0;
+	case IORING_OP_WRITE:
+	case IORING_OP_WRITE_FIXED:
+		return 1;
+	case IORING_OP_READV:
+		return 19;
+	case IORING_OP_WRITEV:
+		return 20;
+	case IORING_OP_CLOSE:
+		return 3;
+	case IORING_OP_SOCKET:
+		return 41;
+	case IORING_OP_CONNECT:
+		return 42;
+	case IORING_OP_SEND:
+	case IORING_OP_SEND_ZC:
+		return 44;
+	case IORING_OP_RECV:
+		return 45;
+	case IORING_OP_SENDMSG:
+	case IORING_OP_SENDMSG_ZC:
+		return 46;
+	case IORING_OP_RECVMSG:
+		return 47;
+	case IORING_OP_BIND:
+		return 49;
+	case IORING_OP_LISTEN:
+		return 50;
+	case IORING_OP_OPENAT:
+		return 257;
+	case IORING_OP_UNLINKAT:
+		return 263;
+	case IORING_OP_ACCEPT:
+		return 288;
+	case IORING_OP_RENAMEAT:
+		return 316;
+	case IORING_OP_OPENAT2:
+		return 437;
+	}
+	return -1;
+}
+
+/* uring_rw says whether op reads or writes a file, recorded on sockets and control files
+ * only, as read and write are. */
+static __always_inline bool uring_rw(__u8 op)
+{
+	return op == IORING_OP_READ || op == IORING_OP_READ_FIXED || op == IORING_OP_WRITE ||
+	       op == IORING_OP_WRITE_FIXED || op == IORING_OP_READV || op == IORING_OP_WRITEV;
+}
+
+__attribute__((noinline)) __u32 put_kernel_bytes(struct scratch *s, __u32 off, __u8 tag, __u64 p, __u64 n)
+{
+	if (!s)
+		return off;
+	__u8 *b = s->b;
+	__u32 d = blob_start(b, off, tag);
+	if (!d || !p)
+		return off;
+	if (n > MAX_SOCKADDR)
+		n = MAX_SOCKADDR;
+	n &= 255;
+	if (bpf_probe_read_kernel(&b[bound(d)], n, (void *)p))
+		return off;
+	return blob_end(b, d, d + (__u32)n);
+}
+
+/* put_saved_str copies a NUL-terminated string the submission saved into a blob. */
+__attribute__((noinline)) __u32 put_saved_str(struct scratch *s, __u32 off, __u8 tag, const __u8 *p)
+{
+	if (!s)
+		return off;
+	__u8 *b = s->b;
+	__u32 d = blob_start(b, off, tag);
+	if (!d || !p)
+		return off;
+	long n = bpf_probe_read_kernel_str(&b[bound(d)], MAX_STR, p);
+	if (n <= 0)
+		return off;
+	return blob_end(b, d, d + (__u32)n - 1);
+}
+
+/* save_paths keeps the paths of a request (kernel struct filename names) for its completion. */
+static __always_inline void save_paths(__u64 key, struct filename *f0, struct filename *f1)
+{
+	__u32 k = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &k);
+	if (!s)
+		return;
+	struct uring_paths *v = (void *)&s->b[HALF];
+	v->p[0][0] = 0;
+	v->p[1][0] = 0;
+	if (f0)
+		bpf_probe_read_kernel_str(v->p[0], MAX_STR, BPF_CORE_READ(f0, name));
+	if (f1)
+		bpf_probe_read_kernel_str(v->p[1], MAX_STR, BPF_CORE_READ(f1, name));
+	bpf_map_update_elem(&uring_paths, &key, v, BPF_ANY);
+}
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(uring_submit, struct io_kiocb *req)
+{
+	__u64 pt = bpf_get_current_pid_tgid();
+	if ((pt >> 32) == self_tgid)
+		return 0;
+	__u8 op = BPF_CORE_READ(req, opcode);
+	if (uring_nr(op) < 0)
+		return 0;
+	struct uring_req u = {};
+	u.fd = BPF_CORE_READ(req, cqe.fd);
+	if (BPF_CORE_READ(req, flags) & REQ_F_FIXED_FILE)
+		u.flags = HDR_FIXED_FILE;
+	/* File reads and writes are many in programs that use io_uring for disk I/O: follow
+	 * only those on sockets and control files. A registered file is told at completion. */
+	if (uring_rw(op) && !u.flags) {
+		struct file *f = fd_file(bpf_get_current_task_btf(), u.fd);
+		if (!file_sock(f) && !ctl_file(f))
+			return 0;
+	}
+	__u64 key = (__u64)req;
+	switch (op) {
+	case IORING_OP_OPENAT:
+	case IORING_OP_OPENAT2:
+		save_paths(key, BPF_CORE_READ((struct io_open *)req, filename), NULL);
+		break;
+	case IORING_OP_UNLINKAT:
+		save_paths(key, BPF_CORE_READ((struct io_unlink *)req, filename), NULL);
+		break;
+	case IORING_OP_RENAMEAT:
+		save_paths(key, BPF_CORE_READ((struct io_rename *)req, oldpath),
+			   BPF_CORE_READ((struct io_rename *)req, newpath));
+		break;
+	}
+	bpf_map_update_elem(&uring_reqs, &key, &u, BPF_ANY);
+	return 0;
+}
+
+/* put_paths writes the paths saved at submission as argument blobs a0 and a1 (0: none). */
+static __always_inline __u32 put_paths(struct scratch *s, __u32 off, __u64 key, __u8 a0, __u8 a1)
+{
+	struct uring_paths *v = bpf_map_lookup_elem(&uring_paths, &key);
+	if (!v)
+		return off;
+	off = put_saved_str(s, off, BLOB_ARG0 + a0, v->p[0]);
+	if (a1)
+		off = put_saved_str(s, off, BLOB_ARG0 + a1, v->p[1]);
+	bpf_map_delete_elem(&uring_paths, &key);
+	return off;
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(uring_complete, struct io_ring_ctx *ring, void *reqp, struct io_uring_cqe *cqe)
+{
+	if (!reqp)
+		return 0;
+	__u64 key = (__u64)reqp;
+	struct uring_req *up = bpf_map_lookup_elem(&uring_reqs, &key);
+	if (!up)
+		return 0;
+	struct uring_req u = *up;
+	bpf_map_delete_elem(&uring_reqs, &key);
+	__u64 pt = bpf_get_current_pid_tgid();
+	if ((pt >> 32) == self_tgid)
+		return 0;
+	struct io_kiocb *req = reqp;
+	__u8 op = BPF_CORE_READ(req, opcode);
+	__s32 nr = uring_nr(op);
+	if (nr < 0)
+		return 0;
+	struct file *file = BPF_CORE_READ(req, file);
+	if (uring_rw(op) && u.flags && !file_sock(file) && !ctl_file(file))
+		return 0;
+	__s64 ret = BPF_CORE_READ(cqe, res);
+	__u32 k = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &k);
+	if (!s)
+		return 0;
+	__u8 *b = s->b;
+	fill_hdr(b, REC_SYSCALL, nr, pt);
+	struct sensor_syscall *r = (void *)b;
+	r->h.flags = HDR_IO_URING | u.flags;
+	r->ret = ret;
+	__builtin_memset(r->args, 0, sizeof(r->args));
+	r->args[0] = (__u64)(__s64)u.fd;
+	__u32 off = sizeof(*r);
+	switch (op) {
+	case IORING_OP_READ:
+	case IORING_OP_READ_FIXED:
+	case IORING_OP_WRITE:
+	case IORING_OP_WRITE_FIXED: {
+		struct io_rw *rw = (void *)req;
+		r->args[1] = BPF_CORE_READ(rw, addr);
+		r->args[2] = BPF_CORE_READ(rw, len);
+		off = put_file_tuple(s, off, file);
+		if (ret > 0)
+			off = put_user_bytes(s, off, BLOB_DATA, r->args[1],
+					     (__u64)ret < snaplen ? (__u64)ret : snaplen);
+		break;
+	}
+	case IORING_OP_READV:
+	case IORING_OP_WRITEV: {
+		struct io_rw *rw = (void *)req;
+		r->args[1] = BPF_CORE_READ(rw, addr);
+		r->args[2] = BPF_CORE_READ(rw, len);
+		off = put_file_tuple(s, off, file);
+		if (ret > 0)
+			off = put_iov(s, off, r->args[1], ret, false);
+		break;
+	}
+	case IORING_OP_SEND:
+	case IORING_OP_SEND_ZC:
+	case IORING_OP_RECV: {
+		/* A request the kernel retried after a short transfer has advanced buf by done_io. */
+		struct io_sr_msg *sr = (void *)req;
+		__u64 done = BPF_CORE_READ(sr, done_io);
+		r->args[1] = (__u64)BPF_CORE_READ(sr, buf) - done;
+		r->args[2] = (__u64)BPF_CORE_READ(sr, len) + done;
+		r->args[3] = BPF_CORE_READ(sr, msg_flags);
+		off = put_file_tuple(s, off, file);
+		if (ret > 0)
+			off = put_user_bytes(s, off, BLOB_DATA, r->args[1],
+					     (__u64)ret < snaplen ? (__u64)ret : snaplen);
+		break;
+	}
+	case IORING_OP_SENDMSG:
+	case IORING_OP_SENDMSG_ZC:
+	case IORING_OP_RECVMSG: {
+		struct io_sr_msg *sr = (void *)req;
+		r->args[1] = (__u64)BPF_CORE_READ(sr, umsg);
+		r->args[2] = BPF_CORE_READ(sr, msg_flags);
+		off = put_file_tuple(s, off, file);
+		off = put_msg(s, off, r->args[1], ret);
+		break;
+	}
+	case IORING_OP_CONNECT:
+	case IORING_OP_BIND: {
+		/* The kernel copied the address at submission. */
+		struct io_async_msghdr *io = BPF_CORE_READ(req, async_data);
+		int alen = op == IORING_OP_CONNECT ? BPF_CORE_READ((struct io_connect *)req, addr_len) :
+						     BPF_CORE_READ((struct io_bind *)req, addr_len);
+		r->args[2] = alen;
+		if (io && alen > 0)
+			off = put_kernel_bytes(s, off, BLOB_SOCKADDR, (__u64)&io->addr, alen);
+		if (op == IORING_OP_CONNECT)
+			off = put_file_tuple(s, off, file);
+		break;
+	}
+	case IORING_OP_LISTEN:
+		r->args[1] = BPF_CORE_READ((struct io_listen *)req, backlog);
+		break;
+	case IORING_OP_ACCEPT: {
+		struct io_accept *a = (void *)req;
+		r->args[3] = BPF_CORE_READ(a, flags);
+		if (ret >= 0 && !BPF_CORE_READ(a, file_slot))
+			off = put_tuple(s, off, BLOB_RTUPLE, ret);
+		break;
+	}
+	case IORING_OP_SOCKET: {
+		struct io_socket *so = (void *)req;
+		r->args[0] = BPF_CORE_READ(so, domain);
+		r->args[1] = BPF_CORE_READ(so, type) | BPF_CORE_READ(so, flags);
+		r->args[2] = BPF_CORE_READ(so, protocol);
+		break;
+	}
+	case IORING_OP_CLOSE:
+		r->args[0] = BPF_CORE_READ((struct io_close *)req, fd);
+		break;
+	case IORING_OP_OPENAT:
+	case IORING_OP_OPENAT2: {
+		struct io_open *o = (void *)req;
+		r->args[0] = (__u64)(__s64)BPF_CORE_READ(o, dfd);
+		r->args[2] = BPF_CORE_READ(o, how.flags) & ~(__u64)O_LARGEFILE;
+		r->args[3] = BPF_CORE_READ(o, how.mode);
+		off = put_paths(s, off, key, 1, 0);
+		if (op == IORING_OP_OPENAT2)
+			off = put_kernel_bytes(s, off, BLOB_SOCKADDR, (__u64)&o->how, sizeof(struct open_how));
+		break;
+	}
+	case IORING_OP_UNLINKAT: {
+		struct io_unlink *ul = (void *)req;
+		r->args[0] = (__u64)(__s64)BPF_CORE_READ(ul, dfd);
+		r->args[2] = BPF_CORE_READ(ul, flags);
+		off = put_paths(s, off, key, 1, 0);
+		break;
+	}
+	case IORING_OP_RENAMEAT: {
+		struct io_rename *rn = (void *)req;
+		r->args[0] = (__u64)(__s64)BPF_CORE_READ(rn, old_dfd);
+		r->args[2] = (__u64)(__s64)BPF_CORE_READ(rn, new_dfd);
+		r->args[4] = BPF_CORE_READ(rn, flags);
+		off = put_paths(s, off, key, 1, 3);
+		break;
+	}
+	}
+	emit(b, off);
 	return 0;
 }

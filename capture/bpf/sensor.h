@@ -28,6 +28,15 @@
 #define BLOB_CGROUP 17  /* cgroup v2 path components, leaf first, NUL-terminated */
 #define BLOB_ENV 18     /* environment as the new image sees it, NUL-separated; older captures lack it */
 
+/* Header flags (sensor_hdr.flags): how the call entered the kernel. Zero in records of
+ * older sensors, which wrote the field as padding. */
+#define HDR_IO_URING 1 /* an io_uring request completed (REC_SYSCALL with the number of the
+			* equivalent x86_64 syscall and arguments taken from the request) */
+#define HDR_IA32 2     /* a 32-bit (ia32 compat) syscall: nr is an ia32 number, the arguments
+			* were ebx, ecx, edx, esi, edi, ebp */
+#define HDR_FIXED_FILE 4 /* io_uring: the fd argument is an index into the ring's table of
+			  * registered files, not a file descriptor */
+
 /* Exec flags (sensor_exec.flags). */
 #define EXEC_UPPER_LAYER 1
 #define EXEC_LOWER_LAYER 2
@@ -40,9 +49,9 @@ struct sensor_hdr {
 	__u32 tid;
 	__u16 type;
 	__u16 cpu;
-	__u32 nr; /* syscall number (x86_64), or ~0 when none */
+	__u32 nr; /* syscall number (x86_64, or ia32 with HDR_IA32), or ~0 when none */
 	__u32 len; /* bytes of the record including this header */
-	__u32 pad;
+	__u32 flags; /* HDR_* */
 };
 
 struct sensor_syscall {
@@ -112,6 +121,8 @@ struct sensor_exit {
 #define DATA_MSG 3 /* args[1] msghdr (or the first mmsghdr): name and first iovec */
 #define DATA_FDS 4 /* args[0] int[2] written by the call */
 #define DATA_FDS3 5 /* args[3] int[2] written by the call (socketpair) */
+/* ia32 callers pass 32-bit iovec and msghdr layouts: the sensor reads those where the
+ * syscall is ia32, with the same DATA_IOV and DATA_MSG settings. */
 
 struct sensor_conf {
 	__u8 enabled;
@@ -125,7 +136,8 @@ struct sensor_conf {
 	__u8 ret_tuple;   /* the call returns a socket fd: record its tuple */
 	__u8 fail_only;   /* record only failures (execve: success is REC_EXEC) */
 	__u8 dup_only;    /* fcntl: record only F_DUPFD and F_DUPFD_CLOEXEC */
-	__u8 pad[5];
+	__u8 addr_size;   /* the sockaddr argument's length when no argument gives it */
+	__u8 pad[4];
 };
 
 #endif
