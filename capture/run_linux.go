@@ -3,6 +3,7 @@
 package capture
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -88,6 +89,10 @@ func Run(ctx context.Context, o Options) error {
 		m.Snaplen = o.Snaplen
 		m.Captured = append(m.Captured,
 			capfile.Capability{Name: "syscalls", Recorded: true},
+			capfile.Capability{Name: "io_uring", Recorded: s.uring == "", Reason: cmp.Or(s.uring,
+				"io_uring requests (open, socket, connect, accept, send, receive, read and write on sockets, close, rename, unlink) as the syscalls they stand for")},
+			capfile.Capability{Name: "ia32_syscalls", Recorded: true,
+				Reason: "32-bit syscalls (int 0x80, the ia32 compat entry) decoded with the ia32 numbering"},
 			capfile.Capability{Name: "proc_snapshot", Recorded: true},
 			capfile.Capability{Name: "environment", Recorded: true,
 				Reason: "the first 4 KiB of each process's environment: at exec, and from /proc/PID/environ in the snapshot"},

@@ -24,6 +24,8 @@ type sensor struct {
 	objs  sensorObjects
 	links []link.Link
 	rd    *ringbuf.Reader
+	// uring says why io_uring requests are not recorded; empty when they are.
+	uring string
 }
 
 // verifierTail is how many lines of a verifier log an error keeps.
@@ -61,6 +63,7 @@ func openSensor(snaplen, ringBytes int) (*sensor, error) {
 		return nil, fmt.Errorf("set wakeup_bytes: %w", err)
 	}
 	s := &sensor{}
+	s.uring = stubUring(spec)
 	if err := spec.LoadAndAssign(&s.objs, nil); err != nil {
 		return nil, loadError(err)
 	}
@@ -68,6 +71,12 @@ func openSensor(snaplen, ringBytes int) (*sensor, error) {
 		if err := s.objs.Wanted.Put(c.nr, c.conf); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("syscall table: %s: %w", c.name, err)
+		}
+	}
+	for _, c := range syscalls32() {
+		if err := s.objs.Wanted32.Put(c.nr, c.conf); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("ia32 syscall table: %s: %w", c.name, err)
 		}
 	}
 	// Attach the process programs first, so that the syscalls of a process are never seen
@@ -79,6 +88,9 @@ func openSensor(snaplen, ringBytes int) (*sensor, error) {
 			return nil, fmt.Errorf("attach %s: %w (saker needs Linux 5.17 or newer)", p, errors.Join(ErrKernelTooOld, err))
 		}
 		s.links = append(s.links, l)
+	}
+	if s.uring == "" {
+		s.uring = s.attachUring()
 	}
 	if s.rd, err = ringbuf.NewReader(s.objs.Events); err != nil {
 		s.Close()
@@ -124,6 +136,7 @@ func (s *sensor) programStats(counters map[string]uint64) uint64 {
 	for name, p := range map[string]*ebpf.Program{
 		"sys_exit": s.objs.SysExit, "sched_exec": s.objs.SchedExec,
 		"sched_fork": s.objs.SchedFork, "sched_exit": s.objs.SchedExit,
+		"uring_submit": s.objs.UringSubmit, "uring_complete": s.objs.UringComplete,
 	} {
 		st, err := p.Stats()
 		if err != nil {

@@ -43,9 +43,17 @@ func DecodeSensorRecord(version uint16, payload []byte, e *event.Event) error {
 	e.TID = le.Uint32(payload[12:])
 	e.CPU = le.Uint16(payload[18:])
 	nr := le.Uint32(payload[20:])
+	hf := le.Uint32(payload[28:])
+	if hf&hdrIOUring != 0 {
+		e.Flags |= event.FlagIOUring
+	}
+	if hf&hdrIA32 != 0 {
+		e.Flags |= event.FlagIA32
+		nr = nr64(nr)
+	}
 	switch typ := le.Uint16(payload[16:]); typ {
 	case sensorRecSyscall:
-		return decodeSyscall(nr, payload, e)
+		return decodeSyscall(nr, hf, payload, e)
 	case sensorRecExec:
 		return decodeExec(nr, payload, e)
 	case sensorRecFork:

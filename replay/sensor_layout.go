@@ -36,6 +36,14 @@ const (
 	numBlobTags  = 19
 )
 
+// Header flags of sensorHdr.Flags (zero in records of older sensors). Bits are append-only:
+// the decoder ignores those it does not know.
+const (
+	hdrIOUring   = 1 // an io_uring request, recorded as the syscall it stands for
+	hdrIA32      = 2 // a 32-bit syscall: Nr is an ia32 number
+	hdrFixedFile = 4 // io_uring: the fd argument indexes the ring's registered files
+)
+
 // Exec flags of sensorExec.Flags.
 const (
 	execUpperLayer = 1
@@ -54,8 +62,8 @@ type sensorHdr struct {
 	Type uint16
 	Cpu  uint16
 	Nr   uint32
-	Len  uint32
-	Pad  uint32
+	Len   uint32
+	Flags uint32
 }
 
 type sensorSyscall struct {

@@ -7,6 +7,9 @@ import (
 	"saker/event"
 )
 
+// noFD is the fd argument of an io_uring request on a registered file (-1, as no descriptor).
+const noFD = ^uint64(0)
+
 // x86_64 numbers of the syscalls whose records need them outside the table below.
 const (
 	nrClone    = 56
@@ -257,9 +260,29 @@ func init() {
 	sys(323, "userfaultfd", func(r *sysRec, set setter) { set("flags", r.u32(0)) })
 	sys(62, "kill", func(r *sysRec, set setter) { set("pid", r.i32(0)); set("sig", r.i32(1)) })
 	sys(234, "tgkill", func(r *sysRec, set setter) { set("pid", r.i32(0)); set("tid", r.i32(1)); set("sig", r.i32(2)) })
+	sys(425, "io_uring_setup", func(r *sysRec, set setter) {
+		set("entries", r.u32(0))
+		// The sensor keeps io_uring_params' first six u32 fields as they were at exit.
+		if pr := r.blob(blobSockaddr); len(pr) >= 24 {
+			for i, name := range []string{"sq_entries", "cq_entries", "flags", "sq_thread_cpu", "sq_thread_idle", "features"} {
+				set(name, event.Int(int64(le.Uint32(pr[4*i:]))))
+			}
+		}
+	})
+	sys(426, "io_uring_enter", func(r *sysRec, set setter) {
+		set("fd", r.fd(0))
+		set("to_submit", r.u32(1))
+		set("min_complete", r.u32(2))
+		set("flags", r.u32(3))
+	})
+	sys(427, "io_uring_register", func(r *sysRec, set setter) {
+		set("fd", r.fd(0))
+		set("opcode", r.u32(1))
+		set("nr_args", r.u32(3))
+	})
 }
 
-func decodeSyscall(nr uint32, p []byte, e *event.Event) error {
+func decodeSyscall(nr, hf uint32, p []byte, e *event.Event) error {
 	if len(p) < sizeSyscall {
 		return fmt.Errorf("%w: syscall record of %d bytes", ErrSensorRecord, len(p))
 	}
@@ -276,6 +299,11 @@ func decodeSyscall(nr uint32, p []byte, e *event.Event) error {
 	r.ret = int64(le.Uint64(p[32:]))
 	for i := range r.args {
 		r.args[i] = le.Uint64(p[40+8*i:])
+	}
+	if hf&hdrFixedFile != 0 {
+		// A registered file's index is no descriptor of the process: no fd table entry
+		// may be looked up or changed by it.
+		r.args[0] = uint64(noFD)
 	}
 	e.Res = r.ret
 	if !d.kind.Valid() {

@@ -1,0 +1,25 @@
+//go:build linux && amd64
+
+package capture
+
+import "slices"
+
+// syscalls32 returns the sensor's configuration of ia32 syscalls: every recorded x86_64
+// syscall under each ia32 number decoded as it (ia32Syscalls, generated from the kernel's
+// syscall_32.tbl), in number order. The sensor reads the 32-bit iovec and msghdr layouts of
+// these calls itself. Calls that exist on ia32 only (socketcall, the multiplexer of socket
+// calls that old C libraries use) are not recorded.
+func syscalls32() []syscallConf {
+	byName := make(map[string]sensorSensorConf, len(syscalls))
+	for _, c := range syscalls {
+		byName[c.name] = c.conf
+	}
+	var out []syscallConf
+	for nr, name := range ia32Syscalls {
+		if c, ok := byName[name]; ok {
+			out = append(out, syscallConf{nr: nr, name: name, conf: c})
+		}
+	}
+	slices.SortFunc(out, func(a, b syscallConf) int { return int(a.nr) - int(b.nr) })
+	return out
+}
