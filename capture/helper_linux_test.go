@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	uringtest "saker/internal/uring"
 )
 
 // The test binary doubles as the workload: re-executed with SAKER_SENSOR_HELPER set, it does
@@ -163,6 +165,9 @@ func helper(mode string, args []string) error {
 			syscall.RawSyscall(syscall.SYS_CLOSE, ^uintptr(0), 0, 0)
 			time.Sleep(2 * time.Millisecond)
 		}
+	case "uring": // args: path port payload; see TestSensorIOUring
+		port, _ := strconv.Atoi(args[1])
+		return uringtest.Workload(args[0], [4]byte{127, 0, 0, 1}, port, args[2])
 	case "dnsfault": // args: dir; see TestCaptureDNSFault
 		return dnsFault(args[0])
 	case "sleepminer": // args: port ...; prints its pid, connects to port and sends a Stratum login at the first line of stdin, then waits for stdin to close

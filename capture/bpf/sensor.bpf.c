@@ -24,6 +24,7 @@ _Static_assert(MAX_ENV <= MAX_SNAP, "put_user_bytes keeps at most MAX_SNAP bytes
 #define S_IFSOCK 0140000
 #define PF_KTHREAD 0x00200000
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
+#define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
 #define NR_CLONE 56
@@ -773,7 +774,8 @@ int BPF_PROG(sched_exit, struct task_struct *t, bool group_dead)
  * capture started are not recorded. */
 
 #define URING_REQS 4096 /* requests in flight at once that the sensor follows */
-#define URING_PATHS 64  /* path requests (open, rename, unlink) in flight at once */
+#define URING_PATHS 128 /* path and address requests (open, rename, unlink, connect, bind)
+			 * in flight at once */
 #define O_LARGEFILE 0100000
 
 /* What a request's submission tells its completion. */
@@ -782,6 +784,7 @@ struct uring_req {
 	__u32 flags; /* HDR_FIXED_FILE */
 };
 
+/* The paths of a request, NUL-terminated, or the address of a connect or bind in p[0]. */
 struct uring_paths {
 	__u8 p[2][MAX_STR];
 };
@@ -874,6 +877,21 @@ __attribute__((noinline)) __u32 put_kernel_bytes(struct scratch *s, __u32 off, _
 	return blob_end(b, d, d + (__u32)n);
 }
 
+/* put_saved_bytes copies n bytes (at most MAX_SOCKADDR) the submission saved into a blob. */
+static __always_inline __u32 put_saved_bytes(struct scratch *s, __u32 off, __u8 tag, const __u8 *p, __u64 n)
+{
+	__u8 *b = s->b;
+	__u32 d = blob_start(b, off, tag);
+	if (!d)
+		return off;
+	if (n > MAX_SOCKADDR)
+		n = MAX_SOCKADDR;
+	n &= 255;
+	if (bpf_probe_read_kernel(&b[bound(d)], n, p))
+		return off;
+	return blob_end(b, d, d + (__u32)n);
+}
+
 /* put_saved_str copies a NUL-terminated string the submission saved into a blob. */
 __attribute__((noinline)) __u32 put_saved_str(struct scratch *s, __u32 off, __u8 tag, const __u8 *p)
 {
@@ -903,6 +921,36 @@ static __always_inline void save_paths(__u64 key, struct filename *f0, struct fi
 		bpf_probe_read_kernel_str(v->p[0], MAX_STR, BPF_CORE_READ(f0, name));
 	if (f1)
 		bpf_probe_read_kernel_str(v->p[1], MAX_STR, BPF_CORE_READ(f1, name));
+	bpf_map_update_elem(&uring_paths, &key, v, BPF_ANY);
+}
+
+/* save_addr keeps the address of a connect or bind for its completion: the kernel's copy is
+ * freed before completing. A connect's is read again from the caller's memory, which the
+ * kernel has just copied it from. A bind names no user address; its copy is where kernels keep
+ * it: a bare sockaddr_storage as async data (since 2026, and in stable kernels), or the addr
+ * field of a struct io_async_msghdr (Linux 6.10 on), told apart by the address family. */
+static __always_inline void save_addr(__u64 key, struct io_kiocb *req, __u64 uaddr, int len)
+{
+	__u32 k = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &k);
+	if (!s || len <= 0)
+		return;
+	__u32 n = len > MAX_SOCKADDR ? MAX_SOCKADDR : len & (MAX_SOCKADDR - 1);
+	struct uring_paths *v = (void *)&s->b[HALF];
+	if (uaddr) {
+		if (bpf_probe_read_user(v->p[0], n, (void *)uaddr))
+			return;
+	} else {
+		void *kaddr = BPF_CORE_READ(req, async_data);
+		if (!kaddr || bpf_probe_read_kernel(v->p[0], n, kaddr))
+			return;
+		__u16 fam = *(__u16 *)v->p[0];
+		if (fam != AF_INET && fam != AF_INET6 && fam != AF_UNIX) {
+			struct io_async_msghdr *io = kaddr;
+			if (bpf_probe_read_kernel(v->p[0], n, &io->addr))
+				return;
+		}
+	}
 	bpf_map_update_elem(&uring_paths, &key, v, BPF_ANY);
 }
 
@@ -938,6 +986,13 @@ int BPF_PROG(uring_submit, struct io_kiocb *req)
 	case IORING_OP_RENAMEAT:
 		save_paths(key, BPF_CORE_READ((struct io_rename *)req, oldpath),
 			   BPF_CORE_READ((struct io_rename *)req, newpath));
+		break;
+	case IORING_OP_CONNECT:
+		save_addr(key, req, (__u64)BPF_CORE_READ((struct io_connect *)req, addr),
+			  BPF_CORE_READ((struct io_connect *)req, addr_len));
+		break;
+	case IORING_OP_BIND:
+		save_addr(key, req, 0, BPF_CORE_READ((struct io_bind *)req, addr_len));
 		break;
 	}
 	bpf_map_update_elem(&uring_reqs, &key, &u, BPF_ANY);
@@ -1043,13 +1098,14 @@ int BPF_PROG(uring_complete, struct io_ring_ctx *ring, void *reqp, struct io_uri
 	}
 	case IORING_OP_CONNECT:
 	case IORING_OP_BIND: {
-		/* The kernel copied the address at submission. */
-		struct io_async_msghdr *io = BPF_CORE_READ(req, async_data);
 		int alen = op == IORING_OP_CONNECT ? BPF_CORE_READ((struct io_connect *)req, addr_len) :
 						     BPF_CORE_READ((struct io_bind *)req, addr_len);
 		r->args[2] = alen;
-		if (io && alen > 0)
-			off = put_kernel_bytes(s, off, BLOB_SOCKADDR, (__u64)&io->addr, alen);
+		struct uring_paths *v = bpf_map_lookup_elem(&uring_paths, &key);
+		if (v && alen > 0) {
+			off = put_saved_bytes(s, off, BLOB_SOCKADDR, v->p[0], alen);
+			bpf_map_delete_elem(&uring_paths, &key);
+		}
 		if (op == IORING_OP_CONNECT)
 			off = put_file_tuple(s, off, file);
 		break;

@@ -31,13 +31,14 @@ var allowed = map[string][]string{
 	"internal/cli":     {"*"},
 	"internal/lab":     {"*"},
 	"internal/ctrtest": {},
+	"internal/uring":   {},
 	"cmd/saker":        {"internal/cli"},
 }
 
 // group returns the architecture package a module import path belongs to.
 func group(path string) string {
 	rel := strings.TrimPrefix(strings.TrimPrefix(path, module), "/")
-	for _, two := range []string{"internal/cli", "internal/lab", "internal/ctrtest", "cmd/saker", "internal/archtest", "replay/scap"} {
+	for _, two := range []string{"internal/cli", "internal/lab", "internal/ctrtest", "internal/uring", "cmd/saker", "internal/archtest", "replay/scap"} {
 		if rel == two || strings.HasPrefix(rel, two+"/") {
 			return two
 		}
