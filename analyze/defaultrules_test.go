@@ -125,7 +125,7 @@ func shellExec(ts uint64, child uint32, path string, argv ...string) []event.Eve
 // the kill chain's in killchain_rules_test.go) and requires a positive and a negative case
 // for every default syscall rule.
 func TestDefaultRules(t *testing.T) {
-	cases := append(minerRuleCases(t), killChainRuleCases()...)
+	cases := slices.Concat(minerRuleCases(t), killChainRuleCases(), evasionRuleCases())
 	covered, quiet := map[string]bool{}, map[string]bool{}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

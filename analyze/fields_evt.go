@@ -123,6 +123,18 @@ func init() {
 			return 0, true
 		})
 	})
+	// How the call entered the kernel: an io_uring request replayed as the syscall it stands
+	// for, or a 32-bit syscall on a 64-bit kernel. Defined for syscall events only.
+	fields["evt.is_io_uring"] = noArg(func(*State) rules.Extractor {
+		return boolField(func(e *event.Event) (bool, bool) {
+			return e.Flags&event.FlagIOUring != 0, e.Kind.IsSyscall()
+		})
+	})
+	fields["evt.is_32bit"] = noArg(func(*State) rules.Extractor {
+		return boolField(func(e *event.Event) (bool, bool) {
+			return e.Flags&event.FlagIA32 != 0, e.Kind.IsSyscall()
+		})
+	})
 	fields["evt.is_open_read"] = noArg(func(*State) rules.Extractor {
 		return boolField(func(e *event.Event) (bool, bool) {
 			fl, _, ok := openFlags(e)

@@ -4,11 +4,15 @@ import (
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
+
+	"saker/event"
 )
 
 // MarshalJSON renders Falco's JSON alert object (hostname, output, output_fields, priority,
 // rule, source, tags, time) followed by a "saker" object pointing back into the capture:
-// evt_num, pid, tid, proc_key, raw_base64 and, when known, dns (the answers naming the server).
+// evt_num, pid, tid, proc_key, io_uring and ia32 (true when the event came through an
+// io_uring request or a 32-bit system call, absent otherwise), raw_base64 and, when known,
+// dns (the answers naming the server).
 // JSON strings must be UTF-8, so invalid bytes of a hostile command line or payload appear as
 // U+FFFD in output and output_fields; raw_base64 keeps the exact bytes of each such value
 // (keyed by field name, "output" for the text line; a list field's value is the list of its
@@ -28,6 +32,12 @@ func (f *Finding) MarshalJSON() ([]byte, error) {
 	b = strconv.AppendUint(b, uint64(f.TID), 10)
 	b = append(b, `,"proc_key":`...)
 	b = strconv.AppendUint(b, f.ProcKey, 10)
+	if f.Flags&event.FlagIOUring != 0 {
+		b = append(b, `,"io_uring":true`...)
+	}
+	if f.Flags&event.FlagIA32 != 0 {
+		b = append(b, `,"ia32":true`...)
+	}
 	if raw := f.rawJSON(); raw != nil {
 		b = append(b, `,"raw_base64":`...)
 		d, err := json.Marshal(raw)

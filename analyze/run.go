@@ -53,6 +53,9 @@ type Finding struct {
 	// ProcKey is the Process.Key of the process, matching ProcessRecord.Key; 0 for events
 	// without a process.
 	ProcKey uint64
+	// Flags are the event's: event.FlagIOUring when the process did what the event records
+	// through an io_uring request, event.FlagIA32 for a 32-bit system call.
+	Flags event.Flags
 	// ConnID is the ConnRecord.ID of the connection of the event's descriptor, 0 when none
 	// (or when Options.Hooks.Conn is nil: connections are only tracked for that hook).
 	ConnID uint64
@@ -255,7 +258,7 @@ func (a *Analyzer) Run(ctx context.Context, src event.Source) (*Result, error) {
 		for _, r := range matched {
 			f := &Finding{
 				Alert:    r.Alert(&e, wall, opts.Hostname),
-				EventNum: e.Num, PID: e.PID, TID: e.TID,
+				EventNum: e.Num, PID: e.PID, TID: e.TID, Flags: e.Flags,
 			}
 			if p := s.Current(); p != nil {
 				f.ProcKey = p.Key
