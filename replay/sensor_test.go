@@ -236,6 +236,10 @@ func FuzzDecodeSensorRecord(f *testing.F) {
 	f.Add(uint16(1), rec(sensorExec{H: hdr(2, 59)}, blobArgs, "a\x00b", blobExepath, "x\x00y\x00"))
 	f.Add(uint16(1), rec(sensorFork{H: hdr(3, 435)}))
 	f.Add(uint16(1), rec(sensorExec{H: hdr(2, 59), Flags: execEnvTruncated}, blobEnv, "A=1\x00B"))
+	f.Add(uint16(1), rec(sensorSyscall{H: ia32(1, 362), Args: [6]uint64{3}}, blobSockaddr, sockaddrIn([4]byte{127, 0, 0, 1}, 3333)))
+	f.Add(uint16(1), rec(sensorExec{H: ia32(2, 11)}, blobArgs, "a\x00b"))
+	f.Add(uint16(1), rec(sensorSyscall{H: sensorHdr{Type: 1, Nr: 44, Flags: hdrIOUring | hdrFixedFile}}, blobData, "x"))
+	f.Add(uint16(1), rec(sensorSyscall{H: hdr(1, 425), Ret: 3}, blobSockaddr, make([]byte, 24)))
 	f.Fuzz(func(t *testing.T, version uint16, raw []byte) {
 		var e event.Event
 		if err := DecodeSensorRecord(version, raw, &e); err != nil {
