@@ -36,6 +36,9 @@ have nsenter  || need="$need util-linux"
 have openssl  || need="$need openssl"
 # The flight recorder's systemd unit is checked with systemd-analyze verify (deploy/).
 have systemd-analyze || need="$need systemd"
+# The sensor's 32-bit test builds a static ia32 program (capture/testdata/ia32/miner.c); it
+# runs where the kernel runs 32-bit code and skips elsewhere.
+dpkg-query -W -f '${Status}' gcc-multilib 2>/dev/null | grep -q 'ok installed' || need="$need gcc-multilib"
 
 if [ -z "$need" ]; then
 	exit 0
