@@ -24,7 +24,9 @@ import (
 const overheadRounds = 4
 
 // BenchmarkSensorOverhead measures syscall-heavy workloads with capture off and on: open+close
-// of a file, socket+connect+send+close on loopback, and fork+exec of /bin/true. One op is one
+// of a file, socket+connect+send+close on loopback, fork+exec of /bin/true, and through
+// io_uring requests socket+connect+send+close on loopback and a 4 KiB read of a file (what a
+// database's disk I/O costs the io_uring programs, which skip it). One op is one
 // such operation, done by a helper process (the capturing process itself is never recorded).
 // Each sub-benchmark splits b.N into overheadRounds rounds, each running its share of ops
 // once with capture off and once on, so both modes see the same warm-up and load. ns/op is
@@ -68,7 +70,7 @@ func BenchmarkSensorOverhead(b *testing.B) {
 		}
 		return time.Since(start)
 	}
-	for _, kind := range []string{"open", "connect", "exec"} {
+	for _, kind := range []string{"open", "connect", "exec", "uring-connect", "uring-read"} {
 		b.Run(kind, func(b *testing.B) {
 			b.StopTimer()
 			var s overheadSample

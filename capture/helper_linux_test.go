@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -222,14 +223,51 @@ func closes(n, rate int) {
 }
 
 // workload runs n operations of one kind: "open" (open and close a file), "connect"
-// (socket, connect, send and close on loopback) or "exec" (fork and exec /bin/true).
+// (socket, connect, send and close on loopback), "exec" (fork and exec /bin/true),
+// "uring-connect" (socket, connect, send and close through io_uring requests) or "uring-read"
+// (a 4 KiB read of a file through io_uring: disk I/O, which the sensor looks at and skips).
 func workload(kind, nArg, dir, portArg string) error {
 	n, _ := strconv.Atoi(nArg)
 	path := filepath.Join(dir, "work")
 	port, _ := strconv.Atoi(portArg)
 	msg := []byte("ping over loopback, a short payload of some size")
+	var ring *uringtest.Ring
+	var file int
+	if strings.HasPrefix(kind, "uring") {
+		var err error
+		if ring, err = uringtest.New(8); err != nil {
+			return err
+		}
+		defer ring.Close()
+		if err := os.WriteFile(path, make([]byte, 4096), 0o644); err != nil {
+			return err
+		}
+		if file, err = syscall.Open(path, syscall.O_RDONLY, 0); err != nil {
+			return err
+		}
+		defer syscall.Close(file)
+	}
+	buf := make([]byte, 4096)
 	for range n {
 		switch kind {
+		case "uring-connect":
+			fd, err := ring.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+			if err != nil {
+				return err
+			}
+			if err := ring.Connect(fd, [4]byte{127, 0, 0, 1}, port); err != nil {
+				return err
+			}
+			if _, err := ring.Send(fd, msg); err != nil {
+				return err
+			}
+			if err := ring.CloseFD(fd); err != nil {
+				return err
+			}
+		case "uring-read":
+			if _, err := ring.Read(file, buf, 0); err != nil {
+				return err
+			}
 		case "open":
 			fd, err := syscall.Open(path, syscall.O_CREAT|syscall.O_RDWR, 0o644)
 			if err != nil {

@@ -20,6 +20,7 @@ import (
 
 // Opcodes of include/uapi/linux/io_uring.h (enum io_uring_op).
 const (
+	opRead    = 22
 	opRecv    = 27
 	opSend    = 26
 	opConnect = 16
@@ -243,6 +244,17 @@ func (r *Ring) Recv(fd int, b []byte) (int, error) {
 	n := min(len(b), len(r.mem))
 	p := uint64(uintptr(unsafe.Pointer(&r.mem[0])))
 	got, err := r.do(sqe{opcode: opRecv, fd: int32(fd), addr: p, len: uint32(n)})
+	if got > 0 {
+		copy(b, r.mem[:got])
+	}
+	return int(got), err
+}
+
+// Read reads into b from fd at offset off through IORING_OP_READ and returns the bytes read.
+func (r *Ring) Read(fd int, b []byte, off uint64) (int, error) {
+	n := min(len(b), len(r.mem))
+	p := uint64(uintptr(unsafe.Pointer(&r.mem[0])))
+	got, err := r.do(sqe{opcode: opRead, fd: int32(fd), addr: p, len: uint32(n), off: off})
 	if got > 0 {
 		copy(b, r.mem[:got])
 	}
