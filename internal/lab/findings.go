@@ -14,7 +14,9 @@ type Finding struct {
 	Rule     string
 	Priority string
 	// Fields are the alert's output_fields as text: strings as they are, null as "<NA>",
-	// lists and numbers as their JSON. "saker.dns" holds the DNS answers the alert cites.
+	// lists and numbers as their JSON. "saker.dns" holds the DNS answers the alert cites;
+	// "saker.io_uring" and "saker.ia32" are "true" when the event came through an io_uring
+	// request or a 32-bit system call.
 	Fields map[string]string
 	// PID is the process of the event (the alert's saker.pid).
 	PID uint32
@@ -38,8 +40,10 @@ func ParseFindings(b []byte) ([]Finding, error) {
 			Output       string                     `json:"output"`
 			OutputFields map[string]json.RawMessage `json:"output_fields"`
 			Saker        struct {
-				PID uint32 `json:"pid"`
-				DNS []struct {
+				PID     uint32 `json:"pid"`
+				IOUring bool   `json:"io_uring"`
+				IA32    bool   `json:"ia32"`
+				DNS     []struct {
 					IP   string `json:"ip"`
 					Name string `json:"name"`
 					PID  uint32 `json:"pid"`
@@ -53,6 +57,12 @@ func ParseFindings(b []byte) ([]Finding, error) {
 			Fields: make(map[string]string, len(a.OutputFields))}
 		for k, raw := range a.OutputFields {
 			f.Fields[k] = fieldText(raw)
+		}
+		if a.Saker.IOUring {
+			f.Fields["saker.io_uring"] = "true"
+		}
+		if a.Saker.IA32 {
+			f.Fields["saker.ia32"] = "true"
 		}
 		if len(a.Saker.DNS) > 0 {
 			// The DNS answers the finding cites, as "name=ip asked by pid", comma-separated.

@@ -269,4 +269,5 @@ var Captures = []Capture{
 	},
 	killChainCapture,
 	lookalikeCapture,
+	evasionCapture,
 }

@@ -15,6 +15,9 @@
 //	labtool nmiwatchdog           open /proc/sys/kernel/nmi_watchdog for writing, write nothing
 //	labtool dockerapi SOCK        serve a Docker API stand-in on SOCK that refuses one request
 //	labtool waitfile PATH         wait until PATH exists, at most 5 s
+//	labtool uring HOST:PORT FILE WALLET
+//	                              resolve HOST, then through io_uring requests only open FILE,
+//	                              connect, send a Stratum login and read the reply
 //	labtool [anything else]       exit 0 (the drift scenarios run copies of it)
 //
 // Linked as "modprobe" it plays a modprobe that finds no module: the lab records the attempt
@@ -90,6 +93,8 @@ func subcommand(cmd string) error {
 		return dockerAPI(os.Args[2])
 	case "waitfile":
 		return waitFile(os.Args[2])
+	case "uring":
+		return uringMiner(os.Args[2], os.Args[3], os.Args[4])
 	}
 	return nil
 }
