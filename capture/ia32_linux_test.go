@@ -20,8 +20,8 @@ import (
 
 // TestSensorIA32 runs a static 32-bit program (testdata/ia32/miner.c, renamed sysupdate, with
 // a stratum+tcp argument) that connects to a loopback listener and sends a Stratum login
-// through int 0x80, and checks that the capture replays its socket, connect and write as those
-// kinds, marked 32-bit, with their arguments and tuple. It skips where 32-bit code cannot be
+// through int 0x80 (its socket through socketcall), and checks that the capture replays its
+// socket, connect and write as those kinds, marked 32-bit, with their arguments and tuple. It skips where 32-bit code cannot be
 // built (no gcc -m32 and 32-bit C library: Debian's gcc-multilib) or run (a kernel without ia32
 // emulation, or with it disabled: the exec fails with "exec format error" and int 0x80
 // faults). The decoding of such records is tested without running them in replay's

@@ -7,8 +7,8 @@ import "slices"
 // syscalls32 returns the sensor's configuration of ia32 syscalls: every recorded x86_64
 // syscall under each ia32 number decoded as it (ia32Syscalls, generated from the kernel's
 // syscall_32.tbl), in number order. The sensor reads the 32-bit iovec and msghdr layouts of
-// these calls itself. Calls that exist on ia32 only (socketcall, the multiplexer of socket
-// calls that old C libraries use) are not recorded.
+// these calls itself, and records a socketcall (the multiplexer of socket calls that older
+// 32-bit C libraries use) as the direct call it stands for, configured here by that number.
 func syscalls32() []syscallConf {
 	byName := make(map[string]sensorSensorConf, len(syscalls))
 	for _, c := range syscalls {

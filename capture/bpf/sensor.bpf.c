@@ -37,6 +37,7 @@ _Static_assert(MAX_ENV <= MAX_SNAP, "put_user_bytes keeps at most MAX_SNAP bytes
 #define NR32_RECVMMSG 337
 #define NR32_SENDMMSG 345
 #define NR32_RECVMMSG_TIME64 417
+#define NR32_SOCKETCALL 102
 #define TS_COMPAT 0x0002 /* thread_info.status: the current syscall came through the ia32 entry */
 
 /* Older kernel layouts, matched by CO-RE flavor (the ___suffix is ignored). */
@@ -368,6 +369,31 @@ __attribute__((noinline)) __u32 put_msg32(struct scratch *s, __u32 off, __u64 ms
 	return put_iov(s, off, m.iov, ret, true);
 }
 
+/* socketcall turns an ia32 socketcall(call, args) (the multiplexer through which older 32-bit
+ * C libraries make every socket call) into the direct ia32 call it stands for: *nr becomes that
+ * call's number and args its arguments, read from the caller's array of 32-bit values. It
+ * returns false for calls it does not know or an unreadable array. The numbers are those of
+ * linux/net.h (SYS_SOCKET 1 ... SYS_SENDMMSG 20) and syscall_32.tbl. */
+static __always_inline bool socketcall(__u32 *nr, __u64 *args)
+{
+	static const __u16 direct[21] = {0, 359, 361, 362, 363, 364, 367, 368, 360, 369, 371,
+					 369, 371, 373, 366, 365, 370, 372, 364, 337, 345};
+	static const __u8 nargs[21] = {0, 3, 3, 3, 2, 3, 3, 3, 4, 4, 4, 6, 6, 2, 5, 5, 3, 3, 4, 5, 4};
+	__u64 call = args[0];
+	if (call < 1 || call > 20)
+		return false;
+	__u32 a[6] = {};
+	__u32 n = nargs[call & 31] & 7;
+	if (n > 6 || bpf_probe_read_user(a, n * sizeof(__u32), (void *)args[1]))
+		return false;
+	*nr = direct[call & 31];
+	for (int i = 0; i < 6; i++)
+		args[i] = a[i];
+	/* send and recv are sendto and recvfrom without an address; accept is accept4 with no
+	 * flags: the array's unused slots stay zero. */
+	return true;
+}
+
 /* sys_exit records a wanted syscall at its exit, with its arguments read back from the
  * user registers saved at entry: x86_64 syscalls leave di, si, dx, r10, r8 and r9 as the
  * caller set them (a successful execve replaces them, but only failed ones are recorded here),
@@ -386,17 +412,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	 * read with the x86_64 table it would be lost or misreported. */
 	bool ia32 = in_ia32(bpf_get_current_task_btf());
 	struct sensor_conf *c;
-	if (ia32)
-		c = bpf_map_lookup_elem(&wanted32, &nr);
-	else
-		c = bpf_map_lookup_elem(&wanted, &nr);
-	if (!c || !c->enabled)
-		return 0;
-	__u64 pt = bpf_get_current_pid_tgid();
-	if ((pt >> 32) == self_tgid)
-		return 0;
-	if (c->fail_only && ret >= 0)
-		return 0;
 	__u64 args[6];
 	if (ia32) {
 		args[0] = (__u32)regs->bx;
@@ -405,7 +420,20 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		args[3] = (__u32)regs->si;
 		args[4] = (__u32)regs->di;
 		args[5] = (__u32)regs->bp;
+		if (nr == NR32_SOCKETCALL && !socketcall(&nr, args))
+			return 0;
+		c = bpf_map_lookup_elem(&wanted32, &nr);
 	} else {
+		c = bpf_map_lookup_elem(&wanted, &nr);
+	}
+	if (!c || !c->enabled)
+		return 0;
+	__u64 pt = bpf_get_current_pid_tgid();
+	if ((pt >> 32) == self_tgid)
+		return 0;
+	if (c->fail_only && ret >= 0)
+		return 0;
+	if (!ia32) {
 		args[0] = regs->di;
 		args[1] = regs->si;
 		args[2] = regs->dx;
