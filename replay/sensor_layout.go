@@ -55,13 +55,13 @@ const (
 )
 
 type sensorHdr struct {
-	_    structs.HostLayout
-	Ts   uint64
-	Pid  uint32
-	Tid  uint32
-	Type uint16
-	Cpu  uint16
-	Nr   uint32
+	_     structs.HostLayout
+	Ts    uint64
+	Pid   uint32
+	Tid   uint32
+	Type  uint16
+	Cpu   uint16
+	Nr    uint32
 	Len   uint32
 	Flags uint32
 }

@@ -31,7 +31,7 @@ var evasionCapture = Capture{
 					"fd.l4proto": "tcp", "saker.dns": "pool.supportxmr.com=198.51.100.7 asked by {pid}", "saker.io_uring": "true"}},
 				{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "uringminer",
 					"evt.type": "sendto", "fd.name": "198.51.100.2:*->198.51.100.7:3333", "saker.stratum.msg": "login",
-					"evt.buffer": `{"id":1,"jsonrpc":"2.0","method":"login",*"agent":"XMRig/6.21.0 (Linux x86_64) io_uring"}}*`,
+					"evt.buffer":     `{"id":1,"jsonrpc":"2.0","method":"login",*"agent":"XMRig/6.21.0 (Linux x86_64) io_uring"}}*`,
 					"saker.io_uring": "true"}},
 				{Rule: payload, Root: true, Fields: map[string]string{"container.id": hostContainer, "proc.name": "uringminer",
 					"evt.type": "recvfrom", "fd.name": "198.51.100.2:*->198.51.100.7:3333", "saker.stratum.msg": "login_reply",
