@@ -8,7 +8,6 @@
 package uring
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"sync/atomic"
@@ -175,19 +174,22 @@ func (r *Ring) do(q sqe) (int32, error) {
 	*(*uint64)(unsafe.Pointer(&s[32])) = r.userData
 	*(*uint32)(unsafe.Add(r.sqArray, 4*idx)) = idx
 	atomic.StoreUint32(r.sqTail, tail+1)
-	for {
-		_, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), 1, 1, enterGetEvents, 0, 0)
+	// Submit, then wait until the completion is there: a wait a signal interrupts (the Go
+	// runtime preempts with SIGURG) returns early, after the submission or, with EINTR,
+	// before it.
+	toSubmit := uintptr(1)
+	head := atomic.LoadUint32(r.cqHead)
+	for head == atomic.LoadUint32(r.cqTail) {
+		n, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), toSubmit, 1, enterGetEvents, 0, 0)
 		if errno == syscall.EINTR {
 			continue
 		}
 		if errno != 0 {
 			return 0, fmt.Errorf("io_uring_enter: %w", errno)
 		}
-		break
-	}
-	head := atomic.LoadUint32(r.cqHead)
-	if head == atomic.LoadUint32(r.cqTail) {
-		return 0, errors.New("io_uring_enter returned without a completion")
+		if n >= toSubmit {
+			toSubmit = 0
+		}
 	}
 	c := unsafe.Add(r.cqes, cqeSize*(head&r.cqMask))
 	ud, res := *(*uint64)(c), *(*int32)(unsafe.Add(c, 8))
