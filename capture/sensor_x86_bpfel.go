@@ -139,6 +139,7 @@ const (
 	sensorProgSchedExit     = "sched_exit"
 	sensorProgSchedFork     = "sched_fork"
 	sensorProgSysExit       = "sys_exit"
+	sensorProgSysExitTp     = "sys_exit_tp"
 	sensorProgUringComplete = "uring_complete"
 	sensorProgUringSubmit   = "uring_submit"
 	sensorVarSelfTgid       = "self_tgid"
@@ -198,6 +199,7 @@ type sensorProgramSpecs struct {
 	SchedExit     *ebpf.ProgramSpec `ebpf:"sched_exit"`
 	SchedFork     *ebpf.ProgramSpec `ebpf:"sched_fork"`
 	SysExit       *ebpf.ProgramSpec `ebpf:"sys_exit"`
+	SysExitTp     *ebpf.ProgramSpec `ebpf:"sys_exit_tp"`
 	UringComplete *ebpf.ProgramSpec `ebpf:"uring_complete"`
 	UringSubmit   *ebpf.ProgramSpec `ebpf:"uring_submit"`
 }
@@ -294,6 +296,7 @@ type sensorPrograms struct {
 	SchedExit     *ebpf.Program `ebpf:"sched_exit"`
 	SchedFork     *ebpf.Program `ebpf:"sched_fork"`
 	SysExit       *ebpf.Program `ebpf:"sys_exit"`
+	SysExitTp     *ebpf.Program `ebpf:"sys_exit_tp"`
 	UringComplete *ebpf.Program `ebpf:"uring_complete"`
 	UringSubmit   *ebpf.Program `ebpf:"uring_submit"`
 }
@@ -304,6 +307,7 @@ func (p *sensorPrograms) Close() error {
 		p.SchedExit,
 		p.SchedFork,
 		p.SysExit,
+		p.SysExitTp,
 		p.UringComplete,
 		p.UringSubmit,
 	)

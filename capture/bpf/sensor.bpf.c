@@ -394,17 +394,14 @@ static __always_inline bool socketcall(__u32 *nr, __u64 *args)
 	return true;
 }
 
-/* sys_exit records a wanted syscall at its exit, with its arguments read back from the
- * user registers saved at entry: x86_64 syscalls leave di, si, dx, r10, r8 and r9 as the
- * caller set them (a successful execve replaces them, but only failed ones are recorded here),
- * so no sys_enter program or per-thread map of arguments is needed: that pair cost a hash
- * update and delete on every wanted syscall and a lookup on every other one. Every
- * syscall of the machine runs this program; the unwanted ones leave after two plain loads
- * and an array lookup. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+/* record_exit records syscall nr (x86_64, or ia32 on the raw hook) at its exit, when the wanted map asks for it,
+ * with its arguments read back from the user registers saved at entry: x86_64 syscalls leave
+ * di, si, dx, r10, r8 and r9 as the caller set them (a successful execve replaces them, but
+ * only failed ones are recorded here), so no sys_enter program or per-thread map of arguments
+ * is needed: that pair cost a hash update and delete on every wanted syscall and a lookup on
+ * every other one. */
+static __always_inline int record_exit(struct pt_regs *regs, __u64 id, long ret)
 {
-	__u64 id = regs->orig_ax;
 	if (id >= NR_SYSCALLS)
 		return 0;
 	__u32 nr = id;
@@ -523,6 +520,34 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	}
 	emit(b, off);
 	return 0;
+}
+
+/* sys_exit runs at the exit of every syscall of the machine (the raw tracepoint): the
+ * unwanted ones leave after two plain loads and an array lookup. It is attached when the
+ * capture asks for the raw hook, the only one that also sees ia32 compat syscalls. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	return record_exit(regs, regs->orig_ax, ret);
+}
+
+/* The context of a syscalls:sys_exit_NAME tracepoint as BPF sees it: the syscall number and
+ * its return value after 8 bytes of common fields. */
+struct syscall_exit_ctx {
+	__u64 common;
+	long nr;
+	long ret;
+};
+
+/* sys_exit_tp is attached to the syscalls:sys_exit_NAME tracepoint of each recorded syscall:
+ * the kernel runs it for those syscalls only and skips every other one after a bitmap test.
+ * These tracepoints do not fire for ia32 compat syscalls (x86_64 ignores them in ftrace's
+ * syscall events), so the capture records that it did not see them. */
+SEC("tracepoint/syscalls/sys_exit")
+int sys_exit_tp(struct syscall_exit_ctx *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	return record_exit(regs, ctx->nr, ctx->ret);
 }
 
 struct walk {
