@@ -24,6 +24,14 @@ type Options struct {
 	// of two of at least 4096 (default DefaultRingBytes). Records that find it full are lost
 	// and counted in the manifest's lost_per_cpu; tests shrink it to provoke losses.
 	RingBytes int
+	// Hook says how the sensor attaches to syscalls: HookSyscalls or HookRaw (see there).
+	// Empty: DefaultHook.
+	Hook string
+	// Events is the capture profile: which syscalls are recorded (EventsFull, EventsStandard
+	// or EventsMinimal; see Profiles). Empty: EventsFull. The manifest records the profile
+	// and the syscalls it leaves out, so that analyze can say which rules could not see
+	// their events.
+	Events string
 	// NoDNS disables DNS packet capture.
 	NoDNS bool
 	// DockerSocket is the unix socket of the Docker Engine API to ask for the name, image,
@@ -78,6 +86,27 @@ const DefaultAfter = 10 * time.Minute
 // freeze (saker capture --freeze DIR writes it). The recorder takes it only from root or its
 // own user, reads a reason of up to 256 bytes from it, and removes it.
 const FreezeRequestName = "freeze.request"
+
+// Syscall hooks (Options.Hook).
+const (
+	// HookSyscalls attaches the sensor to the syscalls:sys_exit_NAME tracepoint of each
+	// recorded syscall: syscalls it does not record cost no BPF run. These tracepoints do
+	// not fire for ia32 compat syscalls (int 0x80, 32-bit processes): the manifest says so.
+	HookSyscalls = "syscalls"
+	// HookRaw attaches the sensor to the raw sys_exit tracepoint, which runs it at the exit
+	// of every syscall of the machine, compat syscalls included.
+	HookRaw = "raw"
+)
+
+// DefaultHook is the hook used when Options.Hook is empty.
+const DefaultHook = HookRaw
+
+// Capture profiles (Options.Events).
+const (
+	EventsFull     = "full"
+	EventsStandard = "standard"
+	EventsMinimal  = "minimal"
+)
 
 // DefaultContainerdSocket is where containerd's API listens on Kubernetes nodes and Docker
 // hosts alike.

@@ -26,6 +26,9 @@ type sensor struct {
 	rd    *ringbuf.Reader
 	// uring says why io_uring requests are not recorded; empty when they are.
 	uring string
+	// noTracepoint lists the recorded syscalls that have no syscall tracepoint on this
+	// kernel (HookSyscalls only): they are not seen.
+	noTracepoint []string
 }
 
 // verifierTail is how many lines of a verifier log an error keeps.
@@ -38,9 +41,10 @@ const verifierTail = 12
 const pollInterval = 20 * time.Millisecond
 
 // openSensor loads the programs with a ring buffer of ringBytes, fills the syscall table
-// and attaches the programs. The returned errors wrap ErrNotRoot, ErrNoBTF, ErrKernelTooOld
-// or ErrVerifier where they apply.
-func openSensor(snaplen, ringBytes int) (*sensor, error) {
+// with set and attaches the programs, to syscalls through hook (HookSyscalls or HookRaw).
+// The returned errors wrap ErrNotRoot, ErrNoBTF, ErrKernelTooOld or ErrVerifier where they
+// apply.
+func openSensor(snaplen, ringBytes int, hook string, set []syscallConf) (*sensor, error) {
 	if os.Geteuid() != 0 {
 		return nil, fmt.Errorf("%w: run saker capture as root (sudo)", ErrNotRoot)
 	}
@@ -62,12 +66,19 @@ func openSensor(snaplen, ringBytes int) (*sensor, error) {
 	if err := spec.Variables["wakeup_bytes"].Set(uint64(ringBytes / 4)); err != nil {
 		return nil, fmt.Errorf("set wakeup_bytes: %w", err)
 	}
+	var tpIDs map[uint32]uint64
 	s := &sensor{}
 	s.uring = stubUring(spec)
+	if hook == HookSyscalls {
+		// Read the tracepoints first: without them nothing needs loading.
+		if tpIDs, s.noTracepoint, err = syscallExitIDs(set); err != nil {
+			return nil, err
+		}
+	}
 	if err := spec.LoadAndAssign(&s.objs, nil); err != nil {
 		return nil, loadError(err)
 	}
-	for _, c := range syscalls {
+	for _, c := range set {
 		if err := s.objs.Wanted.Put(c.nr, c.conf); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("syscall table: %s: %w", c.name, err)
@@ -81,7 +92,11 @@ func openSensor(snaplen, ringBytes int) (*sensor, error) {
 	}
 	// Attach the process programs first, so that the syscalls of a process are never seen
 	// before its exec or fork.
-	for _, p := range []*ebpf.Program{s.objs.SchedFork, s.objs.SchedExec, s.objs.SchedExit, s.objs.SysExit} {
+	progs := []*ebpf.Program{s.objs.SchedFork, s.objs.SchedExec, s.objs.SchedExit}
+	if hook == HookRaw {
+		progs = append(progs, s.objs.SysExit)
+	}
+	for _, p := range progs {
 		l, err := link.AttachTracing(link.TracingOptions{Program: p})
 		if err != nil {
 			s.Close()
@@ -91,6 +106,18 @@ func openSensor(snaplen, ringBytes int) (*sensor, error) {
 	}
 	if s.uring == "" {
 		s.uring = s.attachUring()
+	}
+	for _, c := range set {
+		id, ok := tpIDs[c.nr]
+		if !ok {
+			continue
+		}
+		l, err := attachTracepoint(s.objs.SysExitTp, id)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("attach to sys_exit_%s: %w", tracepointName(c.name), err)
+		}
+		s.links = append(s.links, l)
 	}
 	if s.rd, err = ringbuf.NewReader(s.objs.Events); err != nil {
 		s.Close()
@@ -134,7 +161,7 @@ func (s *sensor) lost() ([]uint64, error) {
 func (s *sensor) programStats(counters map[string]uint64) uint64 {
 	var missed uint64
 	for name, p := range map[string]*ebpf.Program{
-		"sys_exit": s.objs.SysExit, "sched_exec": s.objs.SchedExec,
+		"sys_exit": s.objs.SysExit, "sys_exit_tp": s.objs.SysExitTp, "sched_exec": s.objs.SchedExec,
 		"sched_fork": s.objs.SchedFork, "sched_exit": s.objs.SchedExit,
 		"uring_submit": s.objs.UringSubmit, "uring_complete": s.objs.UringComplete,
 	} {
