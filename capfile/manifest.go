@@ -46,6 +46,9 @@ type Manifest struct {
 
 	// Captured says what was and was not recorded, and why not.
 	Captured []Capability `json:"captured"`
+	// Events says which syscalls the sensor recorded and how it attached to them; absent in
+	// captures that recorded every syscall the sensor knows through the raw tracepoint.
+	Events *EventSelection `json:"events,omitempty"`
 	// Lost counts events the sensor dropped, per CPU.
 	Lost []uint64 `json:"lost_per_cpu,omitempty"`
 	// Counters holds other totals (events, records, bytes, DNS packets...).
@@ -85,6 +88,15 @@ type Capability struct {
 	Name     string `json:"name"`
 	Recorded bool   `json:"recorded"`
 	Reason   string `json:"reason,omitempty"`
+}
+
+// EventSelection is a capture's choice of syscalls: its profile ("full", "standard",
+// "minimal"), its syscall hook ("raw" or "syscalls") and the syscalls, by event kind name, that
+// the sensor knows but did not record.
+type EventSelection struct {
+	Profile     string   `json:"profile"`
+	Hook        string   `json:"hook"`
+	NotRecorded []string `json:"not_recorded,omitempty"`
 }
 
 // Fault is one data stream, or one part of it, that stopped during a capture.

@@ -45,13 +45,26 @@ func Run(ctx context.Context, o Options) error {
 	if o.Status == nil {
 		o.Status = io.Discard
 	}
+	if o.Hook == "" {
+		o.Hook = DefaultHook
+	}
+	if o.Hook != HookRaw && o.Hook != HookSyscalls {
+		return fmt.Errorf("syscall hook %q: want %s or %s", o.Hook, HookSyscalls, HookRaw)
+	}
+	if o.Events == "" {
+		o.Events = EventsFull
+	}
+	set, left, err := profileSyscalls(o.Events)
+	if err != nil {
+		return err
+	}
 	if err := checkDir(o.Dir); err != nil {
 		return err
 	}
 	// The snapshot is the state as the sensor starts: stamped before it attaches, it sorts
 	// before every event the sensor records.
 	snapTS := capfile.Boottime()
-	s, err := openSensor(o.Snaplen, o.RingBytes)
+	s, err := openSensor(o.Snaplen, o.RingBytes, o.Hook, set)
 	if err != nil {
 		return err
 	}
@@ -87,12 +100,11 @@ func Run(ctx context.Context, o Options) error {
 		m.Kernel = readTrim("/proc/sys/kernel/osrelease")
 		m.BootID = readTrim("/proc/sys/kernel/random/boot_id")
 		m.Snaplen = o.Snaplen
+		m.Events = &capfile.EventSelection{Profile: o.Events, Hook: o.Hook, NotRecorded: append(left, s.noTracepoint...)}
+		m.Captured = append(m.Captured, syscallCapabilities(o.Events, o.Hook, left, s.noTracepoint)...)
 		m.Captured = append(m.Captured,
-			capfile.Capability{Name: "syscalls", Recorded: true},
 			capfile.Capability{Name: "io_uring", Recorded: s.uring == "", Reason: cmp.Or(s.uring,
 				"io_uring requests (open, socket, connect, accept, send, receive, read and write on sockets, close, rename, unlink) as the syscalls they stand for")},
-			capfile.Capability{Name: "ia32_syscalls", Recorded: true,
-				Reason: "32-bit syscalls (int 0x80, the ia32 compat entry) decoded with the ia32 numbering"},
 			capfile.Capability{Name: "proc_snapshot", Recorded: true},
 			capfile.Capability{Name: "environment", Recorded: true,
 				Reason: "the first 4 KiB of each process's environment: at exec, and from /proc/PID/environ in the snapshot"},

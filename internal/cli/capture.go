@@ -36,6 +36,8 @@ type captureOptions struct {
 	noTrigger   bool
 	freeze      string
 	maxSizeSet  bool
+	hook        string
+	events      string
 }
 
 func newCaptureCmd(s *streams) *cobra.Command {
@@ -81,6 +83,8 @@ recording stops --after later. The manifest says what was deleted and what froze
 	f.StringVar(&o.triggerPrio, "trigger-priority", "critical", "flight recorder: freeze on the first trigger finding at or above this priority")
 	f.BoolVar(&o.noTrigger, "no-trigger", false, "flight recorder: evaluate no trigger rules (freeze by SIGUSR1 or --freeze only)")
 	f.StringVar(&o.freeze, "freeze", "", "freeze the flight recorder recording into DIR, and return")
+	f.StringVar(&o.events, "events", capture.EventsFull, "capture profile: full (every syscall saker knows), standard (no read/write/readv/writev payloads), minimal (processes, privileges and connections only; no files, no payloads)")
+	f.StringVar(&o.hook, "hook", capture.DefaultHook, "how the sensor attaches to syscalls: raw (every syscall runs it; also sees ia32 compat syscalls) or syscalls (only recorded syscalls run it; blind to ia32 compat syscalls)")
 	return c
 }
 
@@ -95,7 +99,15 @@ func runCapture(s *streams, o *captureOptions) error {
 		return usageErrorf("required flag \"output\" not set: pass -o DIR")
 	}
 	opts := capture.Options{Dir: o.out, Snaplen: o.snaplen, NoDNS: o.noDNS, Status: s.err, DockerSocket: o.docker,
-		ContainerdSocket: o.ctrd, SakerVersion: currentBuild().String()}
+		ContainerdSocket: o.ctrd, SakerVersion: currentBuild().String(), Hook: o.hook, Events: o.events}
+	switch o.events {
+	case capture.EventsFull, capture.EventsStandard, capture.EventsMinimal:
+	default:
+		return usageErrorf("--events %q: want %s, %s or %s", o.events, capture.EventsMinimal, capture.EventsStandard, capture.EventsFull)
+	}
+	if o.hook != capture.HookRaw && o.hook != capture.HookSyscalls {
+		return usageErrorf("--hook %q: want %s or %s", o.hook, capture.HookRaw, capture.HookSyscalls)
+	}
 	if o.signKey != "" {
 		k, err := capfile.LoadSigningKey(o.signKey)
 		if err != nil {
