@@ -223,9 +223,10 @@ func closes(n, rate int) {
 }
 
 // workload runs n operations of one kind: "open" (open and close a file), "connect"
-// (socket, connect, send and close on loopback), "exec" (fork and exec /bin/true),
-// "uring-connect" (socket, connect, send and close through io_uring requests) or "uring-read"
-// (a 4 KiB read of a file through io_uring: disk I/O, which the sensor looks at and skips).
+// (socket, connect, send and close on loopback), "exec" (fork and exec /bin/true), "getppid"
+// (a syscall the sensor never records), "uring-connect" (socket, connect, send and close
+// through io_uring requests) or "uring-read" (a 4 KiB read of a file through io_uring: disk
+// I/O, which the sensor looks at and skips).
 func workload(kind, nArg, dir, portArg string) error {
 	n, _ := strconv.Atoi(nArg)
 	path := filepath.Join(dir, "work")
@@ -286,6 +287,8 @@ func workload(kind, nArg, dir, portArg string) error {
 				return err
 			}
 			syscall.Close(fd)
+		case "getppid":
+			syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0)
 		case "exec":
 			if err := exec.Command("/bin/true").Run(); err != nil {
 				return err
