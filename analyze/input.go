@@ -57,6 +57,10 @@ type Input struct {
 	SakerVersion string
 	Start, Stop  time.Time
 	BootID       string // boot id, when the capture says
+	// Profile and NotRecorded are the capture profile and the syscalls (event kind names)
+	// it left out, when the capture says (saker bundles; see BlindRules).
+	Profile     string
+	NotRecorded []string
 	// OffsetNote, when set, tells how to read the byte offsets in damage messages (a gzip
 	// .scap's count bytes of the decompressed stream).
 	OffsetNote string
@@ -253,6 +257,9 @@ func openBundle(dir string, opts InputOptions) (*Input, error) {
 	in := &Input{Source: src, Host: m.Host, Total: m.Counters["records"],
 		Verified: src.Bundle.Verified, Manifest: rawManifest(dir, m), Kernel: m.Kernel, BootID: m.BootID,
 		SakerVersion: m.SakerVersion, Start: m.Start, Stop: m.Stop}
+	if m.Events != nil {
+		in.Profile, in.NotRecorded = m.Events.Profile, m.Events.NotRecorded
+	}
 	if !src.Bundle.Verified {
 		in.Warnings = append(in.Warnings, "integrity NOT verified: results rest on unverified files")
 	}

@@ -386,6 +386,9 @@ func analyzeOne(ctx context.Context, s *streams, o *analyzeOptions, in string, r
 	for _, w := range opened.Warnings {
 		warn(s.err, "%s: %s", in, w)
 	}
+	for _, w := range analyze.BlindRules(rs, opened.Profile, opened.NotRecorded) {
+		warn(s.err, "%s: %s", in, w)
+	}
 	idx := dns.NewIndex(dns.IndexOptions{})
 	src := opened.Source
 	// Every finding is rolled up as it comes (the text output prints the first of each
