@@ -20,8 +20,9 @@ import (
 
 // TestSensorLoss checks the sensor's loss accounting: a helper closes fd -1 at a given rate
 // (one record per call) and every call must be either in the bundle or counted lost in the
-// manifest. At 200,000 events/s with the default ring buffer nothing may be lost; as fast
-// as the helper can with a one-page ring buffer losses must happen, and be counted.
+// manifest. At 200,000 events/s with the default ring buffer nothing may be lost, through
+// either syscall hook; as fast as the helper can with a one-page ring buffer losses must
+// happen, and be counted.
 func TestSensorLoss(t *testing.T) {
 	requireSensor(t)
 	if testing.Short() {
@@ -32,8 +33,10 @@ func TestSensorLoss(t *testing.T) {
 		n, rate  int
 		ring     int
 		wantLoss bool
+		hook     string
 	}{
 		{name: "200k-per-second", n: 600_000, rate: 200_000},
+		{name: "200k-per-second-syscalls-hook", n: 600_000, rate: 200_000, hook: capture.HookSyscalls},
 		{name: "flood-tiny-ring", n: 500_000, rate: 0, ring: 4096, wantLoss: true},
 	}
 	self, err := os.Executable()
@@ -43,7 +46,7 @@ func TestSensorLoss(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "bundle")
-			stop := startCapture(t, capture.Options{Dir: dir, NoDNS: true, RingBytes: tc.ring})
+			stop := startCapture(t, capture.Options{Dir: dir, NoDNS: true, RingBytes: tc.ring, Hook: tc.hook})
 			c := exec.Command(self, strconv.Itoa(tc.n), strconv.Itoa(tc.rate))
 			c.Env = append(os.Environ(), "SAKER_SENSOR_HELPER=closes")
 			c.Stderr = os.Stderr

@@ -134,11 +134,19 @@ func tupleArg(t *testing.T, e *event.Event) event.Tuple {
 	return tp
 }
 
+// TestSensorCapture checks the exact events of a series of actions, with the sensor attached
+// through each syscall hook.
 func TestSensorCapture(t *testing.T) {
 	requireSensor(t)
 	if testing.Short() {
 		t.Skip("privileged capture test")
 	}
+	for _, hook := range []string{capture.HookRaw, capture.HookSyscalls} {
+		t.Run(hook, func(t *testing.T) { testSensorCapture(t, hook) })
+	}
+}
+
+func testSensorCapture(t *testing.T, hook string) {
 	tmp := t.TempDir()
 	self, err := os.Executable()
 	if err != nil {
@@ -183,7 +191,7 @@ func TestSensorCapture(t *testing.T) {
 	}()
 
 	dir := filepath.Join(tmp, "bundle")
-	stop := startCapture(t, capture.Options{Dir: dir, NoDNS: true, Snaplen: 64})
+	stop := startCapture(t, capture.Options{Dir: dir, NoDNS: true, Snaplen: 64, Hook: hook})
 
 	// 1. A shell runs a renamed binary with arguments.
 	renamed := filepath.Join(tmp, "kworker-fake")
