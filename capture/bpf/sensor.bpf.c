@@ -204,13 +204,18 @@ __attribute__((noinline)) __u32 put_user_bytes(struct scratch *s, __u32 off, __u
 	return blob_end(b, d, d + (__u32)n);
 }
 
+/* fd_file returns the file of descriptor fd of t, the current task. The walk to the fd array
+ * uses plain loads through t's BTF pointer (no helper call); only the array slot, at a
+ * variable index, is read with a helper. */
 static __always_inline struct file *fd_file(struct task_struct *t, __u64 fd)
 {
-	struct files_struct *files = BPF_CORE_READ(t, files);
-	struct fdtable *fdt = BPF_CORE_READ(files, fdt);
-	if (fd >= BPF_CORE_READ(fdt, max_fds))
+	struct files_struct *files = t->files;
+	if (!files)
 		return NULL;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct fdtable *fdt = files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
+		return NULL;
+	struct file **fds = fdt->fd;
 	struct file *f = NULL;
 	bpf_core_read(&f, sizeof(f), &fds[fd]);
 	return f;
@@ -230,15 +235,19 @@ static __always_inline struct sock *file_sock(struct file *f)
 /* ctl_file says whether f is a control file whose written value saker records although it
  * is no socket: a huge page pool's size, /proc/sys/vm/nr_hugepages or a /sys/.../nr_hugepages
  * file, told by the name of its directory entry. Miners raise it before mining with RandomX;
- * the value written is the evidence. */
+ * the value written is the evidence. The name's length is checked before its bytes are read:
+ * most files written are no control file, and leave after two reads. */
 static __always_inline bool ctl_file(struct file *f)
 {
 	static const char want[] = "nr_hugepages";
 	char n[sizeof(want) + 1] = {};
 	if (!f)
 		return false;
-	const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
-	if (bpf_probe_read_kernel_str(n, sizeof(n), name) != sizeof(want))
+	struct dentry *de = BPF_CORE_READ(f, f_path.dentry);
+	struct qstr q = {};
+	if (!de || bpf_core_read(&q, sizeof(q), &de->d_name) || q.len != sizeof(want) - 1)
+		return false;
+	if (bpf_probe_read_kernel_str(n, sizeof(n), q.name) != sizeof(want))
 		return false;
 #pragma unroll
 	for (int i = 0; i < (int)sizeof(want) - 1; i++)
@@ -247,22 +256,51 @@ static __always_inline bool ctl_file(struct file *f)
 	return true;
 }
 
-/* put_sk_tuple writes the tuple of socket skp (a struct sock pointer; 0 writes nothing). */
+/* SKC_SPAN bounds the bytes of struct sock_common that put_sk_tuple reads at once: every field
+ * it needs lies below it on the kernels saker knows; a kernel where one does not is read field
+ * by field. */
+#define SKC_SPAN 128
+
+/* put_sk_tuple writes the tuple of socket skp (a struct sock pointer; 0 writes nothing), read
+ * from struct sock_common with one helper call where the fields fit in SKC_SPAN bytes. */
 __attribute__((noinline)) __u32 put_sk_tuple(struct scratch *s, __u32 off, __u8 tag, __u64 skp)
 {
-	if (!s)
+	struct sock *sk = (struct sock *)skp;
+	if (!s || !sk)
 		return off;
 	__u8 *b = s->b;
-	struct sock *sk = (struct sock *)skp;
-	if (!sk)
-		return off;
 	__u32 d = blob_start(b, off, tag);
 	if (!d)
 		return off;
 	struct sensor_tuple *tp = (void *)&b[bound(d)];
 	__builtin_memset(tp, 0, sizeof(*tp));
-	tp->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	tp->proto = BPF_CORE_READ(sk, sk_protocol);
+	struct sock_common *skc = &sk->__sk_common;
+	__u32 o_fam = bpf_core_field_offset(skc->skc_family);
+	__u32 o_num = bpf_core_field_offset(skc->skc_num);
+	__u32 o_dport = bpf_core_field_offset(skc->skc_dport);
+	__u32 o_d4 = bpf_core_field_offset(skc->skc_daddr);
+	__u32 o_s4 = bpf_core_field_offset(skc->skc_rcv_saddr);
+	__u32 o_d6 = bpf_core_field_offset(skc->skc_v6_daddr);
+	__u32 o_s6 = bpf_core_field_offset(skc->skc_v6_rcv_saddr);
+	if (o_fam + 2 <= SKC_SPAN && o_num + 2 <= SKC_SPAN && o_dport + 2 <= SKC_SPAN &&
+	    o_d4 + 4 <= SKC_SPAN && o_s4 + 4 <= SKC_SPAN && o_d6 + 16 <= SKC_SPAN && o_s6 + 16 <= SKC_SPAN) {
+		__u8 c[SKC_SPAN];
+		if (bpf_probe_read_kernel(c, sizeof(c), skc))
+			return off;
+		tp->family = *(__u16 *)&c[o_fam & (SKC_SPAN - 2)];
+		tp->lport = *(__u16 *)&c[o_num & (SKC_SPAN - 2)];
+		tp->rport = __builtin_bswap16(*(__u16 *)&c[o_dport & (SKC_SPAN - 2)]);
+		if (tp->family == AF_INET) {
+			__builtin_memcpy(tp->laddr, &c[o_s4 & (SKC_SPAN - 4)], 4);
+			__builtin_memcpy(tp->raddr, &c[o_d4 & (SKC_SPAN - 4)], 4);
+		} else if (tp->family == AF_INET6) {
+			__builtin_memcpy(tp->laddr, &c[o_s6 & (SKC_SPAN - 16)], 16);
+			__builtin_memcpy(tp->raddr, &c[o_d6 & (SKC_SPAN - 16)], 16);
+		}
+		return blob_end(b, d, d + sizeof(*tp));
+	}
+	tp->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	tp->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	tp->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (tp->family == AF_INET) {
@@ -441,10 +479,13 @@ static __always_inline int record_exit(struct pt_regs *regs, __u64 id, long ret)
 	if (c->dup_only && args[1] != 0 && args[1] != 1030)
 		return 0;
 	/* read/write and friends are recorded on sockets and control files only. The fd is
-	 * still open at exit: none of these calls closes it. */
-	if (c->sock_only && c->fd_arg) {
+	 * still open at exit: none of these calls closes it. The socket found here is the one
+	 * whose tuple is recorded. */
+	struct sock *sk = NULL;
+	if (c->fd_arg) {
 		struct file *f = fd_file(bpf_get_current_task_btf(), argn(args, c->fd_arg));
-		if (!file_sock(f) && !ctl_file(f))
+		sk = file_sock(f);
+		if (c->sock_only && !sk && !ctl_file(f))
 			return 0;
 	}
 	__u32 k = 0;
@@ -469,10 +510,10 @@ static __always_inline int record_exit(struct pt_regs *regs, __u64 id, long ret)
 		off = put_user_str(s, off, BLOB_ARG0 + 2, args[2]);
 	if (strs & 8)
 		off = put_user_str(s, off, BLOB_ARG0 + 3, args[3]);
-	if (c->fd_arg)
-		off = put_tuple(s, off, BLOB_TUPLE, argn(args, c->fd_arg));
+	if (sk)
+		off = put_sk_tuple(s, off, BLOB_TUPLE, (__u64)sk);
 	if (c->ret_tuple && ret >= 0)
-		off = put_tuple(s, off, BLOB_RTUPLE, ret);
+		off = put_sk_tuple(s, off, BLOB_RTUPLE, (__u64)file_sock(fd_file(bpf_get_current_task_btf(), ret)));
 	if (c->addr_arg) {
 		__u64 addr = argn(args, c->addr_arg);
 		__u64 alen = c->addrlen_arg ? argn(args, c->addrlen_arg) : c->addr_size;
