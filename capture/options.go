@@ -24,8 +24,8 @@ type Options struct {
 	// of two of at least 4096 (default DefaultRingBytes). Records that find it full are lost
 	// and counted in the manifest's lost_per_cpu; tests shrink it to provoke losses.
 	RingBytes int
-	// Hook says how the sensor attaches to syscalls: HookSyscalls or HookRaw (see there).
-	// Empty: DefaultHook.
+	// Hook says how the sensor attaches to syscalls: HookSyscalls, HookRaw or HookAuto (see
+	// there). Empty: HookAuto.
 	Hook string
 	// Events is the capture profile: which syscalls are recorded (EventsFull, EventsStandard
 	// or EventsMinimal; see Profiles). Empty: EventsFull. The manifest records the profile
@@ -96,10 +96,23 @@ const (
 	// HookRaw attaches the sensor to the raw sys_exit tracepoint, which runs it at the exit
 	// of every syscall of the machine, compat syscalls included.
 	HookRaw = "raw"
+	// HookAuto is HookRaw for the full profile, which keeps ia32 compat syscalls in sight,
+	// and HookSyscalls for the standard and minimal profiles, which are chosen for their
+	// cost: there the raw tracepoint's BPF run on every syscall of the machine is most of it
+	// (docs/PERFORMANCE.md).
+	HookAuto = "auto"
 )
 
-// DefaultHook is the hook used when Options.Hook is empty.
-const DefaultHook = HookRaw
+// hookFor resolves HookAuto and "" for a profile.
+func hookFor(hook, events string) string {
+	if hook != "" && hook != HookAuto {
+		return hook
+	}
+	if events == EventsFull || events == "" {
+		return HookRaw
+	}
+	return HookSyscalls
+}
 
 // Capture profiles (Options.Events).
 const (

@@ -23,7 +23,7 @@ func TestProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(stdLeft, []string{"read", "write", "readv", "writev"}) {
+	if want := []string{"sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "read", "write", "readv", "writev"}; !slices.Equal(stdLeft, want) {
 		t.Errorf("standard leaves out %q", stdLeft)
 	}
 	minimal, minLeft, err := profileSyscalls(EventsMinimal)
@@ -62,6 +62,21 @@ func TestUnescapeMount(t *testing.T) {
 	} {
 		if got := unescapeMount(in); got != want {
 			t.Errorf("unescapeMount(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestHookFor(t *testing.T) {
+	for _, c := range []struct{ hook, events, want string }{
+		{"", EventsFull, HookRaw},
+		{HookAuto, "", HookRaw},
+		{HookAuto, EventsStandard, HookSyscalls},
+		{"", EventsMinimal, HookSyscalls},
+		{HookRaw, EventsMinimal, HookRaw},
+		{HookSyscalls, EventsFull, HookSyscalls},
+	} {
+		if got := hookFor(c.hook, c.events); got != c.want {
+			t.Errorf("hookFor(%q, %q) = %q, want %q", c.hook, c.events, got, c.want)
 		}
 	}
 }

@@ -45,14 +45,12 @@ func Run(ctx context.Context, o Options) error {
 	if o.Status == nil {
 		o.Status = io.Discard
 	}
-	if o.Hook == "" {
-		o.Hook = DefaultHook
-	}
-	if o.Hook != HookRaw && o.Hook != HookSyscalls {
-		return fmt.Errorf("syscall hook %q: want %s or %s", o.Hook, HookSyscalls, HookRaw)
-	}
 	if o.Events == "" {
 		o.Events = EventsFull
+	}
+	o.Hook = hookFor(o.Hook, o.Events)
+	if o.Hook != HookRaw && o.Hook != HookSyscalls {
+		return fmt.Errorf("syscall hook %q: want %s, %s or %s", o.Hook, HookAuto, HookSyscalls, HookRaw)
 	}
 	set, left, err := profileSyscalls(o.Events)
 	if err != nil {

@@ -63,6 +63,8 @@ func TestAnalyzeErrors(t *testing.T) {
 		{"bad priority", []string{"analyze", demoScap, "--fail-on", "loud"}, ExitUsage},
 		{"not a capture", []string{"analyze", "testdata/curl_rule.yaml"}, ExitError},
 		{"capture without -o", []string{"capture"}, ExitUsage},
+		{"capture with an unknown profile", []string{"capture", "-o", "/nonexistent/cap", "--events", "some"}, ExitUsage},
+		{"capture with an unknown hook", []string{"capture", "-o", "/nonexistent/cap", "--hook", "kprobe"}, ExitUsage},
 		{"export without --parquet", []string{"export", "x.duckdb"}, ExitUsage},
 	}
 	for _, c := range cases {

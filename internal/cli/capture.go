@@ -83,8 +83,8 @@ recording stops --after later. The manifest says what was deleted and what froze
 	f.StringVar(&o.triggerPrio, "trigger-priority", "critical", "flight recorder: freeze on the first trigger finding at or above this priority")
 	f.BoolVar(&o.noTrigger, "no-trigger", false, "flight recorder: evaluate no trigger rules (freeze by SIGUSR1 or --freeze only)")
 	f.StringVar(&o.freeze, "freeze", "", "freeze the flight recorder recording into DIR, and return")
-	f.StringVar(&o.events, "events", capture.EventsFull, "capture profile: full (every syscall saker knows), standard (no read/write/readv/writev payloads), minimal (processes, privileges and connections only; no files, no payloads)")
-	f.StringVar(&o.hook, "hook", capture.DefaultHook, "how the sensor attaches to syscalls: raw (every syscall runs it; also sees ia32 compat syscalls) or syscalls (only recorded syscalls run it; blind to ia32 compat syscalls)")
+	f.StringVar(&o.events, "events", capture.EventsFull, "capture profile: full (every syscall saker knows), standard (no payload calls: read, write, send and receive families), minimal (processes, privileges and connection set-up only: no files, no payloads)")
+	f.StringVar(&o.hook, "hook", capture.HookAuto, "how the sensor attaches to syscalls: raw (every syscall of the machine runs it; also sees ia32 compat syscalls), syscalls (only recorded syscalls run it; blind to ia32 compat syscalls, which the manifest says), or auto (raw with --events full, syscalls otherwise)")
 	return c
 }
 
@@ -105,8 +105,8 @@ func runCapture(s *streams, o *captureOptions) error {
 	default:
 		return usageErrorf("--events %q: want %s, %s or %s", o.events, capture.EventsMinimal, capture.EventsStandard, capture.EventsFull)
 	}
-	if o.hook != capture.HookRaw && o.hook != capture.HookSyscalls {
-		return usageErrorf("--hook %q: want %s or %s", o.hook, capture.HookRaw, capture.HookSyscalls)
+	if o.hook != capture.HookAuto && o.hook != capture.HookRaw && o.hook != capture.HookSyscalls {
+		return usageErrorf("--hook %q: want %s, %s or %s", o.hook, capture.HookAuto, capture.HookRaw, capture.HookSyscalls)
 	}
 	if o.signKey != "" {
 		k, err := capfile.LoadSigningKey(o.signKey)
