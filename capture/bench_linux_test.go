@@ -228,9 +228,13 @@ func reportModes(b *testing.B, samples map[string]*modeSample, rounds, ops int) 
 			b.ReportMetric(bpfRun, p+"bpf-ns/run")
 		}
 		b.ReportMetric(float64(s.bpfNs)/float64(rounds*ops), p+"bpf-ns/op")
-		b.Logf("| %s | wall %.3f s %+.1f%% | cpu %.3f s %+.1f%% | rate %.0f/s, loss %.1f%% | %d events, %d lost | bpf %.0f ns/event, %.0f ns/run | capture cpu %.0f ns/event |",
+		rateText := "-"
+		if len(s.rateRatios) > 0 {
+			rateText = fmt.Sprintf("rate %.0f/s, loss %.1f%%", s.rate/float64(rounds), rate)
+		}
+		b.Logf("| %s | wall %.3f s %+.1f%% | cpu %.3f s %+.1f%% | %s | %d events, %d lost | bpf %.0f ns/event, %.0f ns/run | capture cpu %.0f ns/event |",
 			m.name, s.wall.Seconds()/float64(rounds), wall, s.cpu.Seconds()/float64(rounds), cpu,
-			s.rate/float64(rounds), rate, s.events, s.lost, bpfEv, bpfRun, capEv)
+			rateText, s.events, s.lost, bpfEv, bpfRun, capEv)
 	}
 }
 
