@@ -6,6 +6,7 @@
 package event
 
 //go:generate go run ./internal/schemagen -in schema.txt -out schema_gen.go
+//go:generate go run ./internal/ia32gen -in internal/ia32gen/syscall_32.txt -pkg event -out ia32_gen.go
 
 // MaxArgs is the largest number of parameters any kind has in the schema.
 const MaxArgs = maxArgs

@@ -4,4 +4,3 @@
 // root and on any OS; it never imports capture.
 package replay
 
-//go:generate go run ./internal/ia32gen -in internal/ia32gen/syscall_32.txt -pkg replay -out sensor_ia32_gen.go

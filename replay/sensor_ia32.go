@@ -2,6 +2,7 @@ package replay
 
 import (
 	"math"
+	"saker/event"
 	"sync"
 )
 
@@ -14,15 +15,15 @@ import (
 const nrIA32Unknown = math.MaxUint32 - 1
 
 // ia32To64 maps ia32 numbers to the x86_64 numbers of the syscalls they are decoded as,
-// through their names (ia32Syscalls, generated from the kernel's syscall_32.tbl). It is built
+// through their names (event.IA32Syscalls, generated from the kernel's syscall_32.tbl). It is built
 // on first use, after the init functions have filled sysTable.
 var ia32To64 = sync.OnceValue(func() map[uint32]uint32 {
 	byName := make(map[string]uint32)
 	for nr, name := range x86Names() {
 		byName[name] = nr
 	}
-	m := make(map[uint32]uint32, len(ia32Syscalls))
-	for nr32, name := range ia32Syscalls {
+	m := make(map[uint32]uint32, len(event.IA32Syscalls))
+	for nr32, name := range event.IA32Syscalls {
 		if nr, ok := byName[name]; ok {
 			m[nr32] = nr
 		}
