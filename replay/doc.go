@@ -3,4 +3,3 @@
 // are read by replay/scap, DNS packets and payloads by package dns. It builds and runs without
 // root and on any OS; it never imports capture.
 package replay
-
