@@ -37,6 +37,7 @@ var rulePhases = map[string]Phase{
 	"Downloader Wrote File in Temporary or Hidden Directory": PhaseDownload,
 
 	"File Made Executable in Temporary or Hidden Directory": PhaseDrop,
+	"Executable Written through io_uring":                   PhaseDrop,
 	"Container Drift Executable Created":                    PhaseDrop,
 	"Container Drift Chmod Executable":                      PhaseDrop,
 
@@ -63,7 +64,10 @@ var rulePhases = map[string]Phase{
 	"Nsenter into Init's Namespaces":            PhasePrivilegeEscalation,
 	"Write through Another Process's Root":      PhasePrivilegeEscalation,
 
-	"Competing Miner Killed":                   PhaseDefenseEvasion,
+	"Competing Miner Killed": PhaseDefenseEvasion,
+	// Syscalls made where most sensors do not look.
+	"Network Connection through io_uring":      PhaseDefenseEvasion,
+	"32-bit System Calls on a 64-bit Host":     PhaseDefenseEvasion,
 	"Competing Miner Files Deleted":            PhaseDefenseEvasion,
 	"Firewall Rule Drops Mining Pool Port":     PhaseDefenseEvasion,
 	"Immutable Attribute Changed with chattr":  PhaseDefenseEvasion,

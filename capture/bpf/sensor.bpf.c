@@ -256,13 +256,7 @@ static __always_inline bool ctl_file(struct file *f)
 	return true;
 }
 
-/* SKC_SPAN bounds the bytes of struct sock_common that put_sk_tuple reads at once: every field
- * it needs lies below it on the kernels saker knows; a kernel where one does not is read field
- * by field. */
-#define SKC_SPAN 128
-
-/* put_sk_tuple writes the tuple of socket skp (a struct sock pointer; 0 writes nothing), read
- * from struct sock_common with one helper call where the fields fit in SKC_SPAN bytes. */
+/* put_sk_tuple writes the tuple of socket skp (a struct sock pointer; 0 writes nothing). */
 __attribute__((noinline)) __u32 put_sk_tuple(struct scratch *s, __u32 off, __u8 tag, __u64 skp)
 {
 	struct sock *sk = (struct sock *)skp;
@@ -275,31 +269,6 @@ __attribute__((noinline)) __u32 put_sk_tuple(struct scratch *s, __u32 off, __u8 
 	struct sensor_tuple *tp = (void *)&b[bound(d)];
 	__builtin_memset(tp, 0, sizeof(*tp));
 	tp->proto = BPF_CORE_READ(sk, sk_protocol);
-	struct sock_common *skc = &sk->__sk_common;
-	__u32 o_fam = bpf_core_field_offset(skc->skc_family);
-	__u32 o_num = bpf_core_field_offset(skc->skc_num);
-	__u32 o_dport = bpf_core_field_offset(skc->skc_dport);
-	__u32 o_d4 = bpf_core_field_offset(skc->skc_daddr);
-	__u32 o_s4 = bpf_core_field_offset(skc->skc_rcv_saddr);
-	__u32 o_d6 = bpf_core_field_offset(skc->skc_v6_daddr);
-	__u32 o_s6 = bpf_core_field_offset(skc->skc_v6_rcv_saddr);
-	if (o_fam + 2 <= SKC_SPAN && o_num + 2 <= SKC_SPAN && o_dport + 2 <= SKC_SPAN &&
-	    o_d4 + 4 <= SKC_SPAN && o_s4 + 4 <= SKC_SPAN && o_d6 + 16 <= SKC_SPAN && o_s6 + 16 <= SKC_SPAN) {
-		__u8 c[SKC_SPAN];
-		if (bpf_probe_read_kernel(c, sizeof(c), skc))
-			return off;
-		tp->family = *(__u16 *)&c[o_fam & (SKC_SPAN - 2)];
-		tp->lport = *(__u16 *)&c[o_num & (SKC_SPAN - 2)];
-		tp->rport = __builtin_bswap16(*(__u16 *)&c[o_dport & (SKC_SPAN - 2)]);
-		if (tp->family == AF_INET) {
-			__builtin_memcpy(tp->laddr, &c[o_s4 & (SKC_SPAN - 4)], 4);
-			__builtin_memcpy(tp->raddr, &c[o_d4 & (SKC_SPAN - 4)], 4);
-		} else if (tp->family == AF_INET6) {
-			__builtin_memcpy(tp->laddr, &c[o_s6 & (SKC_SPAN - 16)], 16);
-			__builtin_memcpy(tp->raddr, &c[o_d6 & (SKC_SPAN - 16)], 16);
-		}
-		return blob_end(b, d, d + sizeof(*tp));
-	}
 	tp->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	tp->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	tp->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
