@@ -67,6 +67,19 @@ func helper(mode string, args []string) error {
 			return err
 		}
 		return syscall.Close(fd)
+	case "connect6": // args: port payload; as connect, to [::1]
+		port, _ := strconv.Atoi(args[0])
+		fd, err := syscall.Socket(syscall.AF_INET6, syscall.SOCK_STREAM, 0)
+		if err != nil {
+			return err
+		}
+		if err := syscall.Connect(fd, &syscall.SockaddrInet6{Port: port, Addr: [16]byte{15: 1}}); err != nil {
+			return err
+		}
+		if _, err := syscall.Write(fd, []byte(args[1])); err != nil {
+			return err
+		}
+		return syscall.Close(fd)
 	case "dropexec": // args: path; writes /bin/true there with mode 0755 and runs it
 		exe, err := os.ReadFile("/bin/true")
 		if err != nil {

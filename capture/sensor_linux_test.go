@@ -211,6 +211,29 @@ func testSensorCapture(t *testing.T, hook string) {
 	if b := <-got; string(b) != payload {
 		t.Fatalf("listener got %q", b)
 	}
+	// 3b. The same over IPv6 loopback, when the host has it: the tuple's 16-byte addresses.
+	var conn6 *exec.Cmd
+	port6 := 0
+	if ln6, err := net.Listen("tcp6", "[::1]:0"); err == nil {
+		defer ln6.Close()
+		port6 = ln6.Addr().(*net.TCPAddr).Port
+		got6 := make(chan []byte, 1)
+		go func() {
+			c, err := ln6.Accept()
+			if err != nil {
+				got6 <- nil
+				return
+			}
+			b, _ := io.ReadAll(c)
+			c.Close()
+			got6 <- b
+		}()
+		conn6 = helper("connect6", strconv.Itoa(port6), payload)
+		run(t, conn6)
+		if b := <-got6; string(b) != payload {
+			t.Fatalf("IPv6 listener got %q", b)
+		}
+	}
 	// 4. Write a 0755 file and execute it.
 	dropped := filepath.Join(tmp, "dropped")
 	drop := helper("dropexec", dropped)
@@ -330,6 +353,24 @@ func testSensorCapture(t *testing.T, hook string) {
 		}, "close")
 		if len(cl) == 0 || cl[0].Res != 0 {
 			t.Errorf("no close of the socket after the write")
+		}
+	})
+
+	t.Run("connect over IPv6", func(t *testing.T) {
+		if conn6 == nil {
+			t.Skip("no IPv6 loopback on this host")
+		}
+		pid := int64(conn6.Process.Pid)
+		c := one(t, "connect", find(evs, func(e *event.Event) bool { return int64(e.PID) == pid }, "connect"))
+		tp := tupleArg(t, c)
+		server := netip.AddrPortFrom(netip.IPv6Loopback(), uint16(port6))
+		if c.Res != 0 || tp.Family != event.AFInet6 || tp.Proto != event.ProtoTCP || tp.Remote != server ||
+			tp.Local.Addr() != server.Addr() || tp.Local.Port() == 0 {
+			t.Errorf("connect res %d tuple %+v", c.Res, tp)
+		}
+		w := one(t, "write", find(evs, func(e *event.Event) bool { return int64(e.PID) == pid }, "write"))
+		if w.Res != int64(len(payload)) || num(w, "fd") != num(c, "fd") {
+			t.Errorf("write res %d fd %d", w.Res, num(w, "fd"))
 		}
 	})
 
