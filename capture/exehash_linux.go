@@ -190,9 +190,17 @@ func (h *exeHasher) write(x *capfile.Executable) {
 func (h *exeHasher) read(j exeJob) capfile.Executable {
 	x := capfile.Executable{PID: j.pid, TS: j.ts, Path: j.path} // the sensor's path until /proc names it
 	proc := "/proc/" + strconv.FormatUint(uint64(j.pid), 10)
+	// The link is read before and after the open: a process that execs in between (ip netns
+	// exec, a shell's exec) would otherwise pair the file of one exec with the path of the
+	// next. When the two readings differ, the sensor's path names the file opened; the inode
+	// check below tells whether that file is this exec's.
+	before, _ := os.Readlink(proc + "/exe")
 	f, err := os.Open(proc + "/exe")
 	if err == nil {
 		x.Path, _ = os.Readlink(proc + "/exe")
+		if x.Path != before {
+			x.Path = j.path
+		}
 	} else if f = byPath(j); f != nil {
 		// The process is gone (a dropper that ran for a millisecond), but the file at the
 		// path it ran is the same inode, unchanged since: that file is the evidence.
