@@ -176,14 +176,20 @@ func Combined(src Stream, window time.Duration) Stream {
 type combinedStream struct {
 	src    Stream
 	window int64
-	held   []*Message // in time order
+	held   []combinedMsg // in time order
 	last   map[dnsMergeKey]*Message
 	done   bool
 	err    error
 }
 
+// combinedMsg is a held message with its merge key, computed once.
+type combinedMsg struct {
+	m *Message
+	k dnsMergeKey
+}
+
 func (s *combinedStream) Next(m *Message) error {
-	for !s.done && (len(s.held) == 0 || s.newest()-s.held[0].TS <= s.window) {
+	for !s.done && (len(s.held) == 0 || s.newest()-s.held[0].m.TS <= s.window) {
 		x := new(Message)
 		if err := s.src.Next(x); err != nil {
 			s.done = true
@@ -197,7 +203,7 @@ func (s *combinedStream) Next(m *Message) error {
 			dnsMergeInto(k2, x)
 			continue
 		}
-		s.held = append(s.held, x)
+		s.held = append(s.held, combinedMsg{x, k})
 		s.last[k] = x
 	}
 	if len(s.held) == 0 {
@@ -208,18 +214,17 @@ func (s *combinedStream) Next(m *Message) error {
 		}
 		return io.EOF
 	}
-	x := s.held[0]
-	s.held[0] = nil
+	h := s.held[0]
+	s.held[0] = combinedMsg{}
 	s.held = s.held[1:]
-	k := dnsMergeKey{response: x.Response, id: x.ID, qtype: x.QType, qname: strings.ToLower(x.QName), ans: dnsAnswersHash(x)}
-	if s.last[k] == x {
-		delete(s.last, k)
+	if s.last[h.k] == h.m {
+		delete(s.last, h.k)
 	}
-	*m = *x
+	*m = *h.m
 	return nil
 }
 
-func (s *combinedStream) newest() int64 { return s.held[len(s.held)-1].TS }
+func (s *combinedStream) newest() int64 { return s.held[len(s.held)-1].m.TS }
 
 // FileStream reads the DNS messages of one packet capture file in file order, counting what
 // it yields; Sorted puts them in time order.
