@@ -161,6 +161,10 @@ func TestRingFreeze(t *testing.T) {
 		t.Fatal("second Freeze returned true")
 	}
 	m0 := w.manifestCopy()
+	// What is on disk at the freeze depends on how far the owner's state records lag behind
+	// the rotations (a held rotation lets the ring shrink its window), so the growth is
+	// measured from here.
+	atFreeze := segmentBytes(t, dir)
 	writeNoise(t, w, 600, 600)
 	stop()
 	if err := w.Close(); err != nil {
@@ -176,8 +180,8 @@ func TestRingFreeze(t *testing.T) {
 	if *m.Ring.Dropped != *m0.Ring.Dropped {
 		t.Errorf("dropped %+v after the freeze, %+v at it: a frozen ring deletes nothing", *m.Ring.Dropped, *m0.Ring.Dropped)
 	}
-	if got := segmentBytes(t, dir); got < ring+400_000 {
-		t.Errorf("%d bytes of segments: the frozen ring kept growing by 600 KB past its %d bytes", got, ring)
+	if got := segmentBytes(t, dir); got < atFreeze+550_000 || got < ring+300_000 {
+		t.Errorf("%d bytes of segments, %d at the freeze: the frozen ring must keep all 600 KB written after it, past its %d bytes", got, atFreeze, ring)
 	}
 	for _, fe := range m0.Files {
 		if _, err := os.Stat(filepath.Join(dir, fe.Name)); err != nil {

@@ -108,7 +108,7 @@ func TestFlightRecorderTrigger(t *testing.T) {
 	rulesFile := filepath.Join(t.TempDir(), "trigger.yaml")
 	const rule = `- rule: Connect to test pool
   desc: a process that names the test pool connects
-  condition: evt.type = connect and evt.dir = < and proc.cmdline contains "pool.example"
+  condition: evt.type = connect and evt.dir = < and fd.l4proto = tcp and proc.cmdline contains "pool.example"
   output: pool connection (proc.name=%proc.name proc.cmdline=%proc.cmdline fd.name=%fd.name)
   priority: CRITICAL
 - rule: Noisy notice
