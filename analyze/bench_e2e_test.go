@@ -201,3 +201,18 @@ func firstLine(b []byte) string {
 	}
 	return string(b)
 }
+
+// TestWriteCaptureMix writes the benchmarks' synthetic bundle into SAKER_WRITE_MIX with
+// SAKER_BENCH_EVENTS events (1 M by default), for measuring the saker binary on it:
+//
+//	SAKER_WRITE_MIX=/tmp/mix10m SAKER_BENCH_EVENTS=10000000 go test ./analyze -run '^TestWriteCaptureMix$' -timeout 30m
+//	/usr/bin/time -v saker analyze /tmp/mix10m --db m.duckdb --progress=false
+func TestWriteCaptureMix(t *testing.T) {
+	dir := os.Getenv("SAKER_WRITE_MIX")
+	if dir == "" {
+		t.Skip("set SAKER_WRITE_MIX to the directory to write")
+	}
+	if err := writeCaptureMix(dir, benchEvents(t), 1); err != nil {
+		t.Fatal(err)
+	}
+}

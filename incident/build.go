@@ -63,6 +63,7 @@ type Step struct {
 // connections (Rollup.AttachedTo) first. Call it once, after the replay.
 func (c *Collector) Build(first, last time.Time) []*Incident {
 	c.attach()
+	c.index()
 	g := &grouper{c: c, first: first, parent: map[string]string{}, entries: map[uint64]uint64{}}
 	rollups := c.roller.Rollups()
 	for _, ru := range rollups {

@@ -25,6 +25,11 @@ type Collector struct {
 	// dropped counts records not kept for the limits below.
 	dropped int
 	byPID   map[uint32][]*analyze.ProcessRecord // made by Build
+	// outboundBy and dropsBy index, per process key, the outbound TCP connections and the
+	// files written then made executable or run (by the writer): made by Build, so that the
+	// stories of many incidents do not each walk every connection and file.
+	outboundBy map[uint64][]uint64
+	dropsBy    map[uint64][]string
 }
 
 // Limits of what a Collector keeps, so that a capture of a busy host cannot make it grow
@@ -200,4 +205,20 @@ func unmap(a netip.AddrPort) netip.AddrPort {
 // began reports whether p started within the capture (at or after first).
 func began(p *analyze.ProcessRecord, first time.Time) bool {
 	return !p.Start.IsZero() && !p.Start.Before(first)
+}
+
+// index makes outboundBy and dropsBy.
+func (c *Collector) index() {
+	c.outboundBy = map[uint64][]uint64{}
+	for id, r := range c.conns {
+		if r.Outbound && r.Proto == 6 {
+			c.outboundBy[r.ProcKey] = append(c.outboundBy[r.ProcKey], id)
+		}
+	}
+	c.dropsBy = map[uint64][]string{}
+	for fp, t := range c.files {
+		if t.written != nil && (t.chmod != nil || len(t.execs) > 0) {
+			c.dropsBy[t.written.ProcKey] = append(c.dropsBy[t.written.ProcKey], fp)
+		}
+	}
 }

@@ -18,7 +18,6 @@ var downloaders = []string{"curl", "wget", "fetch", "tftp", "scp", "sftp", "rsyn
 // and miner executions its records show, and a step per roll-up.
 func (c *Collector) story(in *Incident, first, last time.Time) []Step {
 	var steps []Step
-	member := func(k uint64) bool { _, ok := slices.BinarySearch(in.Processes, k); return ok }
 	for _, k := range in.Entries {
 		if p := c.procs[k]; p != nil {
 			steps = append(steps, Step{Time: orTime(p.Start, in.First), Phase: PhaseArrival, PID: p.PID, ProcKey: k,
@@ -26,11 +25,9 @@ func (c *Collector) story(in *Incident, first, last time.Time) []Step {
 		}
 	}
 	var connIDs []uint64
-	for id, r := range c.conns {
-		if r.Outbound && r.Proto == 6 && member(r.ProcKey) {
-			if p := c.procs[r.ProcKey]; p != nil && slices.Contains(downloaders, procName(p)) {
-				connIDs = append(connIDs, id)
-			}
+	for _, k := range in.Processes {
+		if p := c.procs[k]; p != nil && slices.Contains(downloaders, procName(p)) {
+			connIDs = append(connIDs, c.outboundBy[k]...)
 		}
 	}
 	slices.Sort(connIDs)
@@ -40,10 +37,8 @@ func (c *Collector) story(in *Incident, first, last time.Time) []Step {
 			Text: fmt.Sprintf("%s (pid %d) fetched from %s: %d bytes received", procName(p), r.PID, server(r), r.BytesRecv)})
 	}
 	var paths []string
-	for p, t := range c.files {
-		if t.written != nil && (t.chmod != nil || len(t.execs) > 0) && member(t.written.ProcKey) {
-			paths = append(paths, p)
-		}
+	for _, k := range in.Processes {
+		paths = append(paths, c.dropsBy[k]...)
 	}
 	slices.Sort(paths)
 	for _, fp := range paths {
@@ -331,12 +326,9 @@ func (c *Collector) indicators(in *Incident) []Indicator {
 			add(IndicatorSHA256, p.ExeSHA256, t)
 		}
 	}
-	for fp, t := range c.files {
-		if t.written == nil || len(t.execs) == 0 && t.chmod == nil {
-			continue
-		}
-		if _, ok := slices.BinarySearch(in.Processes, t.written.ProcKey); ok {
-			add(IndicatorPath, fp, t.written.Time)
+	for _, k := range in.Processes {
+		for _, fp := range c.dropsBy[k] {
+			add(IndicatorPath, fp, c.files[fp].written.Time)
 		}
 	}
 	sortIndicators(out)
