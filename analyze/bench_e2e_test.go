@@ -72,15 +72,21 @@ func analyzeBundleWith(a *Analyzer, dir string, fn func(*Finding) error) (*Resul
 }
 
 // BenchmarkAnalyzeBundle measures `saker analyze` end to end on a synthetic capture bundle
-// (see captureMix) with the default rules and Falco's three upstream files: opening and
+// (see captureMix; or the one TestWriteCaptureMix wrote into SAKER_WRITE_MIX, of
+// SAKER_BENCH_EVENTS events) with the default rules and Falco's three upstream files: opening and
 // verifying the bundle, decompressing, decoding, reordering, state, fields, rules and
 // findings, on one goroutine. Besides wall time per event it reports CPU time per event
 // (user+sys of the whole process, so GC is counted), which is steadier on a shared machine.
 func BenchmarkAnalyzeBundle(b *testing.B) {
 	n := benchEvents(b)
-	dir := filepath.Join(b.TempDir(), "bundle")
-	if err := writeCaptureMix(dir, n, 1); err != nil {
-		b.Fatal(err)
+	dir := os.Getenv("SAKER_WRITE_MIX")
+	if dir == "" {
+		dir = filepath.Join(b.TempDir(), "bundle")
+		if err := writeCaptureMix(dir, n, 1); err != nil {
+			b.Fatal(err)
+		}
+	} else if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
+		b.Fatalf("SAKER_WRITE_MIX=%s: write the bundle with TestWriteCaptureMix first: %v", dir, err)
 	}
 	benchAnalyze(b, dir, uint64(n))
 }

@@ -62,6 +62,9 @@ type BundleSource struct {
 	snapLeft uint64
 	exes     map[exeKey]*capfile.Executable
 	now      func() uint64 // the live clock of a stream source (NewStreamSource), for ErrIdle
+	// rec is the record Next reads into: rr is an interface, so a local one would escape
+	// to the heap, one allocation per record; push copies what it keeps.
+	rec capfile.Record
 }
 
 type exeKey struct {
@@ -171,7 +174,7 @@ func (s *BundleSource) queueSnapshot() {
 		snap = append(snap, r)
 	}
 	for _, r := range snap {
-		s.push(r)
+		s.push(&r)
 	}
 	s.snapLeft = uint64(len(snap))
 }
@@ -210,7 +213,7 @@ func (s *BundleSource) queueState() bool {
 			continue
 		}
 		r.Type = capfile.RecEvent
-		s.push(r)
+		s.push(&r)
 		n++
 	}
 	return true
@@ -266,8 +269,8 @@ func (s *BundleSource) Next(e *event.Event) error {
 		if s.eof {
 			return io.EOF
 		}
-		var r capfile.Record
-		if err := s.rr.Next(&r); err == io.EOF {
+		r := &s.rec
+		if err := s.rr.Next(r); err == io.EOF {
 			s.eof = true
 			continue
 		} else if errors.Is(err, ErrIdle) && s.now != nil {
@@ -299,7 +302,7 @@ func (s *BundleSource) Next(e *event.Event) error {
 
 // push queues a copy of r; payloads are copied into shared slabs to avoid one allocation
 // each.
-func (s *BundleSource) push(r capfile.Record) {
+func (s *BundleSource) push(r *capfile.Record) {
 	payload, sl := s.slabs.copy(r.Payload)
 	s.seq++
 	s.pend.push(pendingRecord{ts: r.TS, seq: s.seq, typ: r.Type, version: r.Version, payload: payload, slab: sl})
