@@ -161,7 +161,7 @@ func (s *State) startConn(p *Process, f *FD, ts uint64) {
 	}
 	s.connSeq++
 	c := &ConnRecord{
-		ID: s.connSeq, ProcKey: p.Key, PID: p.PID, FD: f.Num, Family: f.Family, Proto: f.Proto,
+		ID: s.connSeq, ProcKey: p.Key, PID: p.PID, Comm: string(p.Comm), FD: f.Num, Family: f.Family, Proto: f.Proto,
 		Local: f.Local, Remote: f.Remote, Outbound: f.Role != roleServer,
 		First: s.wall(ts),
 	}

@@ -39,9 +39,11 @@ type ProcessRecord struct {
 type ConnRecord struct {
 	// ID numbers the replay's connections from 1 in the order they start, so that a Finding
 	// can cite its connection (Finding.ConnID) before the record is handed out.
-	ID       uint64
-	ProcKey  uint64
-	PID      uint32
+	ID      uint64
+	ProcKey uint64
+	PID     uint32
+	// Comm is the process's name (proc.name) when the connection started.
+	Comm     string
 	FD       int64
 	Family   uint8 // event.AFInet, event.AFInet6
 	Proto    uint8 // event.ProtoTCP, event.ProtoUDP

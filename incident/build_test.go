@@ -95,6 +95,45 @@ func TestBuildLinks(t *testing.T) {
 			t.Errorf("drop step %q", drop)
 		}
 	})
+	t.Run("downloads: a downloader's connections no finding cited", func(t *testing.T) {
+		w := newWorld()
+		w.proc(10, 2, 200, "sh", sec(11), "")
+		w.proc(11, 10, 201, "curl", sec(11), "")
+		w.proc(12, 10, 202, "python3", sec(11), "")
+		w.proc(20, 10, 300, "xmrig", sec(13), "")
+		conn := func(id, key uint64, pid uint32, comm, remote string) {
+			w.h.Conn(&analyze.ConnRecord{ID: id, ProcKey: key, PID: pid, Comm: comm, Proto: 6, Outbound: true,
+				Remote: netip.MustParseAddrPort(remote), First: sec(12), Last: sec(12), BytesRecv: 4096})
+		}
+		conn(1, 11, 201, "curl", "198.51.100.9:443")
+		conn(2, 12, 202, "python3", "198.51.100.10:443") // not a downloader: no download step
+		w.find("Known Miner Binary Executed", rules.PriorityCritical, 20, 300, 13, miner)
+		ins := w.c.Build(sec(10), sec(20))
+		if len(ins) != 1 {
+			t.Fatalf("%d incidents, want 1", len(ins))
+		}
+		var downloads []string
+		for _, s := range ins[0].Steps {
+			if s.Phase == incident.PhaseDownload {
+				downloads = append(downloads, s.Text)
+			}
+		}
+		if want := []string{"curl (pid 201) fetched from 198.51.100.9:443/tcp: 4096 bytes received"}; !slices.Equal(downloads, want) {
+			t.Errorf("download steps %q, want %q", downloads, want)
+		}
+	})
+	t.Run("other programs' connections are not kept", func(t *testing.T) {
+		// A busy host's clients (a JVM's pool of Redis connections) neither fill the
+		// collector's room for downloads nor count as records beyond its limits.
+		w := newWorld()
+		for id := uint64(1); id <= 1<<17; id++ {
+			w.h.Conn(&analyze.ConnRecord{ID: id, ProcKey: 10, PID: 200, Comm: "java", Proto: 6, Outbound: true,
+				Remote: netip.MustParseAddrPort("198.51.100.10:6379"), First: sec(12), Last: sec(12)})
+		}
+		if n := w.c.Dropped(); n != 0 {
+			t.Errorf("%d records dropped for the limits, want 0", n)
+		}
+	})
 	t.Run("a DNS answer another process asked for", func(t *testing.T) {
 		w := newWorld()
 		w.proc(10, 2, 200, "resolver", sec(11), "")

@@ -2,6 +2,7 @@ package incident
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"saker/analyze"
@@ -34,7 +35,7 @@ type Collector struct {
 
 // Limits of what a Collector keeps, so that a capture of a busy host cannot make it grow
 // without bound: process records (their command lines cut to maxCmdline bytes), connections
-// no finding cited (those of processes that may turn out to be downloaders), and files written.
+// no finding cited (those of downloaders: curl, wget...), and files written.
 // What is beyond them is counted (Dropped) and missing from the stories.
 const (
 	maxProcs        = 1 << 20
@@ -104,10 +105,10 @@ func (c *Collector) process(p *analyze.ProcessRecord) {
 }
 
 // conn keeps the connections findings cited, and up to maxUncitedConns outbound TCP ones
-// (downloads, perhaps).
+// of downloaders (the stories' downloads).
 func (c *Collector) conn(r *analyze.ConnRecord) {
 	if !c.cited[r.ID] {
-		if !r.Outbound || r.Proto != 6 {
+		if !r.Outbound || r.Proto != 6 || !slices.Contains(downloaders, r.Comm) {
 			return
 		}
 		if c.uncited >= maxUncitedConns {

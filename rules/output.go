@@ -173,22 +173,48 @@ func (f *outField) appendText(dst []byte, e *event.Event) []byte {
 	case "evt.args":
 		return appendArgs(dst, e)
 	}
-	v := f.value(e)
-	switch v := v.(type) {
-	case nil:
-		return append(dst, "<NA>"...)
-	case string:
-		return append(dst, v...)
-	case int64:
-		return strconv.AppendInt(dst, v, 10)
-	case uint64:
-		return strconv.AppendUint(dst, v, 10)
-	case bool:
-		return strconv.AppendBool(dst, v)
-	case []string:
-		return append(dst, strings.Join(v, ",")...)
+	// As value renders the field, without making a string of it first.
+	o := f.op
+	if o.isConst {
+		return append(dst, o.constStr...)
 	}
-	return dst
+	switch o.typ {
+	case FieldString, FieldBytes:
+		if b, ok := o.str(e); ok {
+			return append(dst, b...)
+		}
+	case FieldStrings:
+		if l, ok := o.list(e, nil); ok {
+			for i, b := range l {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = append(dst, b...)
+			}
+			return dst
+		}
+	case FieldIP:
+		if a, ok := o.ip(e); ok {
+			return a.AppendTo(dst)
+		}
+	case FieldUint:
+		if n, ok := o.num(e); ok {
+			return strconv.AppendUint(dst, uint64(n), 10)
+		}
+	case FieldBool:
+		if n, ok := o.num(e); ok {
+			return strconv.AppendBool(dst, n != 0)
+		}
+	case FieldTime:
+		if n, ok := o.num(e); ok {
+			return time.Unix(0, n).UTC().AppendFormat(dst, time.RFC3339Nano)
+		}
+	case FieldInt, FieldDuration:
+		if n, ok := o.num(e); ok {
+			return strconv.AppendInt(dst, n, 10)
+		}
+	}
+	return append(dst, "<NA>"...)
 }
 
 // value extracts the field as an output_fields value.
