@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -141,4 +142,101 @@ func TestExportTwiceReplaces(t *testing.T) {
 			t.Errorf("after exporting web1 again: %s, want %s", got, want)
 		}
 	}
+}
+
+// TestExportOnePartition checks the whole-table copy of a table whose rows all fall in one
+// partition against the general path, which filters the table per partition: the same files
+// under the same partition directories, holding the same rows. In a database of one capture of
+// one day every table with rows takes the whole-table copy; in one of two hosts and days none
+// does.
+func TestExportOnePartition(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		hosts []string
+		one   bool // whether a table with rows is one partition
+	}{
+		{"one host, one day", []string{"web1"}, true},
+		{"two hosts, two days", []string{"web1", "db1"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "db.duckdb")
+			s, err := Create(path, CreateOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, host := range tc.hosts {
+				loadMiner(t, s, "cap-"+host, host, time.Duration(i)*24*time.Hour)
+			}
+			if err := s.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			db, err := OpenReadOnlyWith(path, ReadOptions{AllowFiles: true, Threads: 1, MemoryLimit: exportMemoryLimit, AnyOrder: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			ctx := context.Background()
+			copied := 0
+			for _, tbl := range Tables {
+				e := newTableExport(tbl)
+				whole, general := filepath.Join(dir, "whole", tbl), filepath.Join(dir, "general", tbl)
+				if err := exportTable(ctx, db, tbl, whole, "p-"); err != nil {
+					t.Fatal(err)
+				}
+				if err := e.exportPartitions(ctx, db, general, "p-"); err != nil {
+					t.Fatal(err)
+				}
+				var rows int64
+				if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+tbl).Scan(&rows); err != nil {
+					t.Fatal(err)
+				}
+				if _, one, err := e.onePartition(ctx, db); err != nil {
+					t.Fatal(err)
+				} else if want := tc.one && rows > 0; one != want {
+					t.Errorf("%s: one partition = %v, want %v", tbl, one, want)
+				} else if one {
+					copied++
+				}
+				if w, g := exportedFiles(t, whole), exportedFiles(t, general); w != g {
+					t.Errorf("%s: files %s, want %s as the general path writes them", tbl, w, g)
+				}
+				if rows == 0 {
+					continue
+				}
+				read := func(d string) string {
+					return fmt.Sprintf("read_parquet(%s, hive_partitioning = true)", sqlString(filepath.Join(d, "**", "*.parquet")))
+				}
+				var n, onlyWhole, onlyGeneral int64
+				if err := db.QueryRowContext(ctx, fmt.Sprintf(`SELECT (SELECT count(*) FROM %[1]s),
+  (SELECT count(*) FROM (FROM %[1]s EXCEPT ALL FROM %[2]s)), (SELECT count(*) FROM (FROM %[2]s EXCEPT ALL FROM %[1]s))`,
+					read(whole), read(general))).Scan(&n, &onlyWhole, &onlyGeneral); err != nil {
+					t.Fatal(err)
+				}
+				if n != rows || onlyWhole != 0 || onlyGeneral != 0 {
+					t.Errorf("%s: %d rows exported of %d; %d and %d differ from the general path's", tbl, n, rows, onlyWhole, onlyGeneral)
+				}
+			}
+			if tc.one && copied == 0 {
+				t.Error("no table was copied whole")
+			}
+		})
+	}
+}
+
+// exportedFiles lists the files under dir, relative to it.
+func exportedFiles(t *testing.T, dir string) string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			files = append(files, rel)
+		}
+		return err
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	return fmt.Sprint(files)
 }

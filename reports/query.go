@@ -34,6 +34,9 @@ type ReadOptions struct {
 	// DuckDB's default, 80% of the machine's memory, which a long scan fills with cached
 	// blocks).
 	MemoryLimit string
+	// AnyOrder lets DuckDB produce rows in any order (preserve_insertion_order=false). COPY's
+	// ROW_GROUP_SIZE_BYTES, which bounds a Parquet row group's memory, needs it.
+	AnyOrder bool
 }
 
 // OpenReadOnly opens the database at path read-only, without external access. The caller
@@ -54,6 +57,9 @@ func OpenReadOnlyWith(path string, opts ReadOptions) (*sql.DB, error) {
 	}
 	if opts.MemoryLimit != "" {
 		dsn += "&memory_limit=" + url.QueryEscape(opts.MemoryLimit)
+	}
+	if opts.AnyOrder {
+		dsn += "&preserve_insertion_order=false"
 	}
 	c, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
