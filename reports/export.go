@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // dayOf gives, per table, the time whose date names a row's day partition (t is the table,
@@ -44,10 +46,12 @@ const partitionHost = `CASE WHEN regexp_full_match(c.host, '[A-Za-z0-9][A-Za-z0-
 // 256 MB and row groups in rows: 500 and 190). ROW_GROUP_SIZE_BYTES needs
 // preserve_insertion_order=false (ReadOptions.AnyOrder); with one thread the rows still come
 // out in table order (checked on the 10 M-event export).
-const (
-	exportMemoryLimit   = "64MB"
-	exportRowGroupBytes = "16MB"
-)
+const exportRowGroupBytes = "16MB"
+
+// exportMemoryLimits are the memory limits export tries a table with, in turn: a table whose
+// rows do not fit the first (rows of megabytes each: long command lines, large payload
+// fields) is exported again with the next instead of failing.
+var exportMemoryLimits = []string{"64MB", "1GB"}
 
 // ExportParquet writes every table of the database at path (opened read-only) as Parquet under
 // dir/TABLE/host=HOST/day=YYYY-MM-DD/ (HOST as partitionHost makes it; the capture table keeps
@@ -61,7 +65,8 @@ func ExportParquet(ctx context.Context, path, dir string) error {
 		return fmt.Errorf("export: %w", err)
 	}
 	// Export writes Parquet files: the one reader that needs DuckDB's file access.
-	db, err := OpenReadOnlyWith(path, ReadOptions{AllowFiles: true, Threads: 1, MemoryLimit: exportMemoryLimit, AnyOrder: true})
+	limits := exportMemoryLimits
+	db, err := OpenReadOnlyWith(path, ReadOptions{AllowFiles: true, Threads: 1, MemoryLimit: limits[0], AnyOrder: true})
 	if err != nil {
 		return err
 	}
@@ -79,8 +84,22 @@ func ExportParquet(ctx context.Context, path, dir string) error {
 		if err := os.MkdirAll(tdir, 0o755); err != nil {
 			return fmt.Errorf("export %s: %w", t, err)
 		}
-		if err := exportTable(ctx, db, t, tdir, prefix); err != nil {
-			return fmt.Errorf("export %s: %w", t, err)
+		for {
+			err := exportTable(ctx, db, t, tdir, prefix)
+			var de *duckdb.Error
+			if err == nil || !errors.As(err, &de) || de.Type != duckdb.ErrorTypeOutOfMemory || len(limits) < 2 {
+				if err != nil {
+					return fmt.Errorf("export %s: %w", t, err)
+				}
+				break
+			}
+			limits = limits[1:]
+			if _, err := db.ExecContext(ctx, "SET memory_limit = "+sqlString(limits[0])); err != nil {
+				return fmt.Errorf("export %s: %w", t, err)
+			}
+			if err := removeExported(tdir, prefix); err != nil {
+				return fmt.Errorf("export %s: %w", t, err)
+			}
 		}
 	}
 	return nil

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // TestExportParquetFleet exports two hosts' databases into one directory and queries them together.
@@ -171,7 +173,7 @@ func TestExportOnePartition(t *testing.T) {
 			if err := s.Commit(); err != nil {
 				t.Fatal(err)
 			}
-			db, err := OpenReadOnlyWith(path, ReadOptions{AllowFiles: true, Threads: 1, MemoryLimit: exportMemoryLimit, AnyOrder: true})
+			db, err := OpenReadOnlyWith(path, ReadOptions{AllowFiles: true, Threads: 1, MemoryLimit: exportMemoryLimits[0], AnyOrder: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -239,4 +241,41 @@ func exportedFiles(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprint(files)
+}
+
+// TestExportMemoryRetry exports with a first memory limit too small for DuckDB's Parquet
+// writer: alone it fails with DuckDB's out-of-memory error; followed by a larger one, every
+// table is exported again with it and the tree holds the database's rows once.
+func TestExportMemoryRetry(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "web1.duckdb")
+	s, err := Create(path, CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loadMiner(t, s, "cap-web1", "web1", 0)
+	if err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	saved := exportMemoryLimits
+	t.Cleanup(func() { exportMemoryLimits = saved })
+	exportMemoryLimits = []string{"2MB"}
+	err = ExportParquet(context.Background(), path, filepath.Join(dir, "small"))
+	var de *duckdb.Error
+	if !errors.As(err, &de) || de.Type != duckdb.ErrorTypeOutOfMemory {
+		t.Fatalf("export with 2MB: %v, want DuckDB's out-of-memory error", err)
+	}
+	exportMemoryLimits = []string{"2MB", "256MB"}
+	out := filepath.Join(dir, "retried")
+	if err := ExportParquet(context.Background(), path, out); err != nil {
+		t.Fatal(err)
+	}
+	for _, tbl := range Tables {
+		want := oneRow(t, path, `SELECT count(*) FROM `+tbl)
+		got := oneRow(t, path, `SELECT count(*) FROM read_parquet(?, hive_partitioning = true)`,
+			filepath.Join(out, tbl, "**", "*.parquet"))
+		if got[0] != want[0] {
+			t.Errorf("%s: %v rows exported, the database has %v", tbl, got[0], want[0])
+		}
+	}
 }
