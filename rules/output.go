@@ -155,15 +155,56 @@ func (r *CompiledRule) AppendOutput(dst []byte, e *event.Event) []byte {
 	return dst
 }
 
-// Format returns the rule's output text for e and its output fields.
+// Format returns the rule's output text for e and its output fields. The text and the
+// fields' text values are cut from one string, one allocation for them all.
 func (r *CompiledRule) Format(e *event.Event) (string, []OutputField) {
-	text := string(r.AppendOutput(nil, e))
+	buf := r.AppendOutput(make([]byte, 0, 1024), e)
+	textLen := len(buf)
 	*r.gen++
 	fields := make([]OutputField, len(r.out.fields))
+	// ends[i] is where field i's text ends in buf; -1 for a field valued otherwise.
+	var endsArr [64]int
+	ends := endsArr[:0]
+	if len(r.out.fields) > len(endsArr) {
+		ends = make([]int, 0, len(r.out.fields))
+	}
 	for i, f := range r.out.fields {
+		var ok bool
+		if buf, ok = f.appendString(buf, e); ok {
+			ends = append(ends, len(buf))
+			continue
+		}
+		ends = append(ends, -1)
 		fields[i] = OutputField{Name: f.name, Value: f.value(e)}
 	}
-	return text, fields
+	all := string(buf)
+	start := textLen
+	for i, f := range r.out.fields {
+		if ends[i] >= 0 {
+			fields[i] = OutputField{Name: f.name, Value: all[start:ends[i]]}
+			start = ends[i]
+		}
+	}
+	return all[:textLen], fields
+}
+
+// appendString appends the field's value when it is a text one (a string, bytes or a
+// constant, evt.args) and the event has it, as value would make it; ok=false leaves the field
+// to value.
+func (f *outField) appendString(dst []byte, e *event.Event) (_ []byte, ok bool) {
+	if f.special == "evt.args" {
+		return appendArgs(dst, e), true
+	}
+	o := f.op
+	if o.isConst {
+		return append(dst, o.constStr...), true
+	}
+	if o.typ == FieldString || o.typ == FieldBytes {
+		if b, ok := o.str(e); ok {
+			return append(dst, b...), true
+		}
+	}
+	return dst, false
 }
 
 func (f *outField) appendText(dst []byte, e *event.Event) []byte {
