@@ -18,8 +18,19 @@ type Engine struct {
 	gen      *uint64    // bumped per evaluated event; see fieldCache
 }
 
-// kindIndex lists, per event kind, the rules that can match it.
-type kindIndex [event.NumKinds][]*CompiledRule
+// kindIndex lists, per event kind, the rules that can match it, and their conditions as
+// compiled for that kind.
+type kindIndex struct {
+	rules [event.NumKinds][]*CompiledRule
+	// evals[k][i] is the condition of rules[k][i] for events of kind k: a rule of a few kinds
+	// is compiled once per kind, with its evt.type checks folded for that kind alone, so that
+	// `(evt.type = connect and ...) or (evt.type = sendto and ...)` runs one branch, not two.
+	evals [event.NumKinds][]evalFn
+}
+
+// maxSpecializedKinds bounds the kinds a rule is compiled for one by one; a rule of more
+// kinds (one without an evt.type check can match all of them) keeps one condition for all.
+const maxSpecializedKinds = 16
 
 // SyscallSource is the source of Falco's syscall rules, the default of a rule's source key.
 const SyscallSource = "syscall"
@@ -104,8 +115,26 @@ func (rs *RuleSet) Compile(p FieldProvider) (*Engine, []Warning, error) {
 			idx = &kindIndex{}
 			en.bySource[r.Source] = idx
 		}
-		for _, k := range r.Kinds.Kinds() {
-			idx[k] = append(idx[k], cr)
+		kinds := r.Kinds.Kinds()
+		for _, k := range kinds {
+			eval := cr.eval
+			if len(kinds) > 1 && len(kinds) <= maxSpecializedKinds {
+				var one KindSet
+				one.Add(k)
+				kc := &compiler{p: p, source: r.Source, kinds: one, fold: true, cache: cache, memo: memo}
+				kr := kc.node(r.AST)
+				if len(kc.errs) > 0 {
+					// Folding cannot add errors to a rule that compiled; should it, the
+					// condition for all kinds stands.
+					kr = res
+				}
+				if kr.konst < 0 {
+					continue // no event of kind k can match
+				}
+				eval = kr.eval()
+			}
+			idx.rules[k] = append(idx.rules[k], cr)
+			idx.evals[k] = append(idx.evals[k], eval)
 		}
 	}
 	sortErrors(errs, rs.files)
@@ -132,7 +161,7 @@ func (en *Engine) RulesFor(k event.Kind) []*CompiledRule {
 	if int(k) >= event.NumKinds {
 		return nil
 	}
-	return en.syscall[k]
+	return en.syscall.rules[k]
 }
 
 // Match calls fn for every enabled syscall rule whose condition holds for e, in definition
@@ -151,9 +180,9 @@ func (en *Engine) match(idx *kindIndex, e *event.Event, fn func(r *CompiledRule)
 		return
 	}
 	*en.gen++
-	for _, r := range idx[e.Kind] {
-		if r.eval(e) {
-			fn(r)
+	for i, eval := range idx.evals[e.Kind] {
+		if eval(e) {
+			fn(idx.rules[e.Kind][i])
 		}
 	}
 }
@@ -165,9 +194,10 @@ func (en *Engine) AppendMatches(dst []*CompiledRule, e *event.Event) []*Compiled
 		return dst
 	}
 	*en.gen++
-	for _, r := range en.syscall[e.Kind] {
-		if r.eval(e) {
-			dst = append(dst, r)
+	rules := en.syscall.rules[e.Kind]
+	for i, eval := range en.syscall.evals[e.Kind] {
+		if eval(e) {
+			dst = append(dst, rules[i])
 		}
 	}
 	return dst
