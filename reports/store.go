@@ -40,7 +40,8 @@ type Store struct {
 	db        *sql.DB
 	conn      driver.Conn
 	apps      map[string]*duckdb.Appender
-	events    *eventLoader // started by the first AddEvent
+	pending   map[string]int // rows in each appender since its last flush
+	events    *eventLoader   // started by the first AddEvent
 	closed    bool
 }
 
@@ -59,7 +60,7 @@ func Create(path string, opts CreateOptions) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{path: path, tmp: tmp, opts: opts, apps: map[string]*duckdb.Appender{}}
+	s := &Store{path: path, tmp: tmp, opts: opts, apps: map[string]*duckdb.Appender{}, pending: map[string]int{}}
 	if exists && opts.Append && !opts.Force {
 		if err := copyFile(path, tmp); err != nil {
 			s.removeTemp()
@@ -134,6 +135,13 @@ func copyFile(from, to string) error {
 	return out.Close()
 }
 
+// appendFlushRows is the number of rows after which the store flushes a table's appender.
+// DuckDB's appender keeps its rows in memory that its memory_limit does not count until it has
+// 204,800 of them, and a table with fewer (the 10 M-event mix's 119 k findings, 140 k processes)
+// stays there until Commit: at 10 M events, flushing every 16,384 rows cut the peak RSS of
+// `saker analyze --db` by 250-300 MiB for at most a few % more CPU (each flush is a commit).
+const appendFlushRows = 16384
+
 // append adds one row to table through the table's appender, made on first use.
 func (s *Store) append(table string, row ...driver.Value) error {
 	if s.closed {
@@ -150,6 +158,12 @@ func (s *Store) append(table string, row ...driver.Value) error {
 	}
 	if err := a.AppendRow(row...); err != nil {
 		return fmt.Errorf("%s: %w", table, err)
+	}
+	if s.pending[table]++; s.pending[table] >= appendFlushRows {
+		s.pending[table] = 0
+		if err := a.Flush(); err != nil {
+			return fmt.Errorf("%s: %w", table, err)
+		}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -278,5 +279,37 @@ func TestLoadingDatabaseOwnerOnly(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Dir(s.tmp)); !os.IsNotExist(err) {
 		t.Fatalf("temporary directory left behind: %v", err)
+	}
+}
+
+// TestAppendersFlush: a table's appender hands its rows to DuckDB every appendFlushRows rows
+// instead of holding them all until Commit, and no row is lost or repeated across the flushes.
+func TestAppendersFlush(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f.duckdb")
+	s, err := Create(path, CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Abort()
+	n := 2*appendFlushRows + 5
+	for i := range n {
+		if err := s.AddFile(&File{CaptureID: "c", Time: t0, Action: "write", Path: fmt.Sprintf("/f/%d", i),
+			PID: 1, ProcessKey: 1, EventNum: uint64(i + 1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var flushed int
+	if err := s.db.QueryRow("SELECT count(*) FROM files").Scan(&flushed); err != nil {
+		t.Fatal(err)
+	}
+	if flushed != 2*appendFlushRows {
+		t.Errorf("before Commit the table holds %d rows, want %d", flushed, 2*appendFlushRows)
+	}
+	if err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	row := oneRow(t, path, "SELECT count(*), count(DISTINCT event_num), min(event_num), max(event_num) FROM files")
+	if fmt.Sprint(row) != fmt.Sprintf("[%d %d 1 %d]", n, n, n) {
+		t.Errorf("files: count, distinct, min, max = %v, want %d distinct rows 1..%d", row, n, n)
 	}
 }
