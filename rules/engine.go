@@ -24,7 +24,8 @@ type kindIndex struct {
 	rules [event.NumKinds][]*CompiledRule
 	// evals[k][i] is the condition of rules[k][i] for events of kind k: a rule of a few kinds
 	// is compiled once per kind, with its evt.type checks folded for that kind alone, so that
-	// `(evt.type = connect and ...) or (evt.type = sendto and ...)` runs one branch, not two.
+	// `(evt.type = connect and A) or (evt.type = sendto and B)` is just A for a connect: no
+	// kind checks run, and the other branch is gone.
 	evals [event.NumKinds][]evalFn
 }
 
