@@ -4,6 +4,7 @@ package capture
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -53,6 +54,11 @@ type exeJob struct {
 	path  string // the executable's path as the sensor saw it at exec
 	comm  string
 	fixed bool // a snapshot job: no exec to compare with
+	// early is /proc/PID/exe opened when the exec record was read, if it still was the inode
+	// the sensor saw, and link its path then: a process that lives for milliseconds is often
+	// gone by the time the worker, busy hashing, reaches its job. The worker closes it.
+	early *os.File
+	link  string
 }
 
 type fileKey struct {
@@ -113,12 +119,41 @@ func (h *exeHasher) fromSensor(p []byte) {
 	}
 	j := exeJob{pid: le32(p[8:]), ppid: le32(p[32:]), ts: le64(p), ino: le64(p[104:]), ctime: int64(le64(p[112:])),
 		path: exePath(p[sizeExec:]), comm: cstr(p[136:152])}
+	j.early, j.link = openEarly(j)
 	select {
 	case h.jobs <- j:
 	default:
+		if j.early != nil {
+			j.early.Close()
+		}
 		h.dropped.Add(1)
 		h.write(&capfile.Executable{PID: j.pid, TS: j.ts, Error: "not read: the hashing queue was full"})
 	}
+}
+
+// openEarly opens the executable of an exec job's process while the record is fresh: the
+// open file when it is the inode the sensor saw, unchanged since, and the link's path read
+// around the open (empty when the two readings differ: another exec came between).
+func openEarly(j exeJob) (*os.File, string) {
+	if j.ino == 0 {
+		return nil, ""
+	}
+	exe := "/proc/" + strconv.FormatUint(uint64(j.pid), 10) + "/exe"
+	before, _ := os.Readlink(exe)
+	f, err := os.Open(exe)
+	if err != nil {
+		return nil, ""
+	}
+	var st syscall.Stat_t
+	if syscall.Fstat(int(f.Fd()), &st) != nil || st.Ino != j.ino || st.Ctim.Nano() != j.ctime {
+		f.Close()
+		return nil, ""
+	}
+	after, _ := os.Readlink(exe)
+	if after != before {
+		after = ""
+	}
+	return f, after
 }
 
 // fromSnapshot queues a process of the start snapshot, waiting for room. The worker serves
@@ -190,28 +225,16 @@ func (h *exeHasher) write(x *capfile.Executable) {
 func (h *exeHasher) read(j exeJob) capfile.Executable {
 	x := capfile.Executable{PID: j.pid, TS: j.ts, Path: j.path} // the sensor's path until /proc names it
 	proc := "/proc/" + strconv.FormatUint(uint64(j.pid), 10)
-	// The link is read before and after the open: a process that execs in between (ip netns
-	// exec, a shell's exec) would otherwise pair the file of one exec with the path of the
-	// next. When the two readings differ, the sensor's path names the file opened; the inode
-	// check below tells whether that file is this exec's.
-	before, _ := os.Readlink(proc + "/exe")
-	f, err := os.Open(proc + "/exe")
-	if err == nil {
-		x.Path, _ = os.Readlink(proc + "/exe")
-		if x.Path != before {
-			x.Path = j.path
-		}
-	} else if f = byPath(j); f != nil {
-		// The process is gone (a dropper that ran for a millisecond), but the file at the
-		// path it ran is the same inode, unchanged since: that file is the evidence.
-		x.Path = j.path
-	} else if f = h.byPeer(j); f != nil {
-		// Gone too, in another mount namespace (a container's) or after forking into the
-		// background: a live process runs the same inode, unchanged since.
-		x.Path = j.path
+	// The file opened when the exec record was read, or now.
+	f, err := j.early, error(nil)
+	if f != nil {
+		x.Path = cmp.Or(j.link, j.path)
 	} else {
-		x.Error = openReason(err)
-		return x
+		f, x.Path, err = h.open(j, proc)
+		if f == nil {
+			x.Error = openReason(err)
+			return x
+		}
 	}
 	defer f.Close()
 	fi, err := f.Stat()
@@ -244,6 +267,36 @@ func (h *exeHasher) read(j exeJob) capfile.Executable {
 	h.cache[k] = r
 	x.SHA256, x.Kept, x.Error = r.sha, r.kept, r.err
 	return x
+}
+
+// open opens the executable of job j's process (proc is its /proc directory) when the
+// worker reaches the job, and returns it with the path to record; nil and the error of the
+// open when neither the process nor a fallback has it.
+func (h *exeHasher) open(j exeJob, proc string) (*os.File, string, error) {
+	// The link is read before and after the open: a process that execs in between (ip netns
+	// exec, a shell's exec) would otherwise pair the file of one exec with the path of the
+	// next. When the two readings differ, the sensor's path names the file opened; the inode
+	// check in read tells whether that file is this exec's.
+	before, _ := os.Readlink(proc + "/exe")
+	f, err := os.Open(proc + "/exe")
+	if err == nil {
+		path, _ := os.Readlink(proc + "/exe")
+		if path != before {
+			path = j.path
+		}
+		return f, path, nil
+	}
+	if f = byPath(j); f != nil {
+		// The process is gone (a dropper that ran for a millisecond), but the file at the
+		// path it ran is the same inode, unchanged since: that file is the evidence.
+		return f, j.path, nil
+	}
+	if f = h.byPeer(j); f != nil {
+		// Gone too, in another mount namespace (a container's) or after forking into the
+		// background: a live process runs the same inode, unchanged since.
+		return f, j.path, nil
+	}
+	return nil, "", err
 }
 
 // byPath opens the file the sensor saw an exec run, when it is still the inode the sensor
