@@ -138,9 +138,7 @@ func openEarly(j exeJob) (*os.File, string) {
 	if j.ino == 0 {
 		return nil, ""
 	}
-	exe := "/proc/" + strconv.FormatUint(uint64(j.pid), 10) + "/exe"
-	before, _ := os.Readlink(exe)
-	f, err := os.Open(exe)
+	f, link, err := openExe("/proc/" + strconv.FormatUint(uint64(j.pid), 10))
 	if err != nil {
 		return nil, ""
 	}
@@ -149,11 +147,24 @@ func openEarly(j exeJob) (*os.File, string) {
 		f.Close()
 		return nil, ""
 	}
-	after, _ := os.Readlink(exe)
+	return f, link
+}
+
+// openExe opens the executable of the process at proc (its /proc directory) and reads its
+// link around the open: a process that execs in between (ip netns exec, a shell's exec) would
+// otherwise pair the file of one exec with the path of the next. The path is "" when the two
+// readings differ; the inode checks tell whether the file is the exec's.
+func openExe(proc string) (*os.File, string, error) {
+	before, _ := os.Readlink(proc + "/exe")
+	f, err := os.Open(proc + "/exe")
+	if err != nil {
+		return nil, "", err
+	}
+	after, _ := os.Readlink(proc + "/exe")
 	if after != before {
 		after = ""
 	}
-	return f, after
+	return f, after, nil
 }
 
 // fromSnapshot queues a process of the start snapshot, waiting for room. The worker serves
@@ -273,18 +284,11 @@ func (h *exeHasher) read(j exeJob) capfile.Executable {
 // worker reaches the job, and returns it with the path to record; nil and the error of the
 // open when neither the process nor a fallback has it.
 func (h *exeHasher) open(j exeJob, proc string) (*os.File, string, error) {
-	// The link is read before and after the open: a process that execs in between (ip netns
-	// exec, a shell's exec) would otherwise pair the file of one exec with the path of the
-	// next. When the two readings differ, the sensor's path names the file opened; the inode
-	// check in read tells whether that file is this exec's.
-	before, _ := os.Readlink(proc + "/exe")
-	f, err := os.Open(proc + "/exe")
+	// When the link changed around the open, the sensor's path names the file opened; the
+	// inode check in read tells whether that file is this exec's.
+	f, path, err := openExe(proc)
 	if err == nil {
-		path, _ := os.Readlink(proc + "/exe")
-		if path != before {
-			path = j.path
-		}
-		return f, path, nil
+		return f, cmp.Or(path, j.path), nil
 	}
 	if f = byPath(j); f != nil {
 		// The process is gone (a dropper that ran for a millisecond), but the file at the

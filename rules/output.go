@@ -208,22 +208,15 @@ func (f *outField) appendString(dst []byte, e *event.Event) (_ []byte, ok bool) 
 }
 
 func (f *outField) appendText(dst []byte, e *event.Event) []byte {
-	switch f.special {
-	case "container.info":
+	if f.special == "container.info" {
 		return dst
-	case "evt.args":
-		return appendArgs(dst, e)
 	}
 	// As value renders the field, without making a string of it first.
-	o := f.op
-	if o.isConst {
-		return append(dst, o.constStr...)
+	if out, ok := f.appendString(dst, e); ok {
+		return out
 	}
+	o := f.op
 	switch o.typ {
-	case FieldString, FieldBytes:
-		if b, ok := o.str(e); ok {
-			return append(dst, b...)
-		}
 	case FieldStrings:
 		if l, ok := o.list(e, nil); ok {
 			for i, b := range l {
